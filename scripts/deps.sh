@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on Debian 12 (bookworm), only what is missing.
+# Idempotent. The Debian mirror is read from this machine's own apt configuration.
+set -euo pipefail
+
+need_main=(softhsm2 opensc postgresql libp11-kit-dev libengine-pkcs11-openssl
+  gnupg-pkcs11-scd apksigner msitools gcab openjdk-17-jdk-headless zip unzip curl)
+need_backports=(pkcs11-provider osslsigncode)
+
+missing() {
+  local out=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || out+=("$p")
+  done
+  echo "${out[@]:-}"
+}
+
+sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+mirror() {
+  # First deb.debian.org-style URI that serves the bookworm suite, from sources.list(.d).
+  local uri
+  uri=$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
+  if [ -z "$uri" ]; then
+    uri=$(grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+      awk '$3 ~ /^bookworm$/ {print $2; exit}' || true)
+  fi
+  echo "$uri"
+}
+
+updated=0
+update_once() { [ $updated -eq 1 ] || { sudo_ apt-get update -qq; updated=1; }; }
+
+m=$(missing "${need_main[@]}")
+if [ -n "$m" ]; then
+  update_once
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive sudo_ apt-get install -y -qq --no-install-recommends $m
+fi
+
+b=$(missing "${need_backports[@]}")
+# osslsigncode from main is 2.5; we need >= 2.9 from backports.
+if ! osslsigncode --version 2>/dev/null | grep -qE 'osslsigncode 2\.(9|[1-9][0-9])|osslsigncode [3-9]'; then
+  b="$b osslsigncode"
+fi
+if [ -n "${b// /}" ]; then
+  if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    uri=$(mirror)
+    [ -n "$uri" ] || { echo "deps: cannot find the Debian mirror in /etc/apt" >&2; exit 1; }
+    printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "$uri" | sudo_ tee /etc/apt/sources.list.d/signet-backports.sources >/dev/null
+    updated=0
+  fi
+  update_once
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive sudo_ apt-get install -y -qq --no-install-recommends -t bookworm-backports $b
+fi
+
+if ! command -v staticcheck >/dev/null 2>&1 && [ ! -x "$(go env GOPATH)/bin/staticcheck" ]; then
+  go install honnef.co/go/tools/cmd/staticcheck@2025.1.1 || echo "deps: staticcheck not installed" >&2
+fi
+echo "deps: ok"
