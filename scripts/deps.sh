@@ -4,7 +4,7 @@
 set -euo pipefail
 
 need_main=(softhsm2 opensc postgresql libp11-kit-dev libengine-pkcs11-openssl
-  gnupg-pkcs11-scd apksigner msitools gcab openjdk-17-jdk-headless zip unzip curl)
+  gnupg-pkcs11-scd apksigner msitools wixl gcab openjdk-17-jdk-headless zip unzip curl)
 need_backports=(pkcs11-provider osslsigncode)
 
 missing() {
@@ -57,6 +57,6 @@ if [ -n "${b// /}" ]; then
 fi
 
 if ! command -v staticcheck >/dev/null 2>&1 && [ ! -x "$(go env GOPATH)/bin/staticcheck" ]; then
-  go install honnef.co/go/tools/cmd/staticcheck@2025.1.1 || echo "deps: staticcheck not installed" >&2
+  go install honnef.co/go/tools/cmd/staticcheck@v0.8.2 || echo "deps: staticcheck not installed" >&2
 fi
 echo "deps: ok"
