@@ -5,6 +5,10 @@ package journal
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
 
 	"github.com/signet-project/signet/internal/audit"
 	"github.com/signet-project/signet/internal/siglog"
@@ -21,4 +25,140 @@ type Entry struct {
 // returns nil, or none are.
 type Writer interface {
 	WriteBatch(ctx context.Context, batch []Entry) error
+}
+
+// ErrClosed is returned by Commit after Close.
+var ErrClosed = errors.New("journal: closed")
+
+// Journal batches concurrent commits into shared transactions. One goroutine
+// writes: while a batch is being committed the next one gathers, so the
+// batch size grows with the load and each fsync serves many requests.
+type Journal struct {
+	w        Writer
+	reqs     chan *pending
+	maxBatch int
+	observe  func(size int, d time.Duration, err error)
+
+	mu     sync.RWMutex // guards closed against concurrent sends
+	closed bool
+	done   chan struct{}
+}
+
+type pending struct {
+	entries []Entry
+	done    chan error
+}
+
+// Option configures a Journal.
+type Option func(*Journal)
+
+// WithMaxBatch caps how many requests share one transaction (default 256).
+func WithMaxBatch(n int) Option { return func(j *Journal) { j.maxBatch = n } }
+
+// WithObserver is called after every transaction, for metrics.
+func WithObserver(fn func(size int, d time.Duration, err error)) Option {
+	return func(j *Journal) { j.observe = fn }
+}
+
+// New starts a journal writing through w. Call Close to stop it.
+func New(w Writer, opts ...Option) *Journal {
+	j := &Journal{w: w, maxBatch: 256, observe: func(int, time.Duration, error) {}, done: make(chan struct{})}
+	for _, o := range opts {
+		o(j)
+	}
+	j.reqs = make(chan *pending, j.maxBatch)
+	go j.run()
+	return j
+}
+
+// Commit makes the entries durable, in one transaction, before it returns
+// nil. On any error the caller must refuse its request: if ctx ended while
+// the commit was under way the entries may still be written, which keeps the
+// log a superset of what clients received, never a subset.
+func (j *Journal) Commit(ctx context.Context, entries ...Entry) error {
+	p := &pending{entries: entries, done: make(chan error, 1)}
+	j.mu.RLock()
+	if j.closed {
+		j.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case j.reqs <- p:
+	case <-ctx.Done():
+		j.mu.RUnlock()
+		return ctx.Err()
+	}
+	j.mu.RUnlock()
+	select {
+	case err := <-p.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops accepting commits, writes everything already accepted, and
+// returns when the writer is idle.
+func (j *Journal) Close() {
+	j.mu.Lock()
+	if !j.closed {
+		j.closed = true
+		close(j.reqs)
+	}
+	j.mu.Unlock()
+	<-j.done
+}
+
+func (j *Journal) run() {
+	defer close(j.done)
+	for first := range j.reqs {
+		batch := []*pending{first}
+		n := len(first.entries)
+	gather:
+		for n < j.maxBatch {
+			select {
+			case p, ok := <-j.reqs:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, p)
+				n += len(p.entries)
+			default:
+				break gather
+			}
+		}
+		j.write(batch, n)
+	}
+}
+
+// write commits a batch; if the shared transaction fails, each request is
+// retried alone so that one bad entry fails only its own request.
+func (j *Journal) write(batch []*pending, n int) {
+	entries := make([]Entry, 0, n)
+	for _, p := range batch {
+		entries = append(entries, p.entries...)
+	}
+	err := j.writeTx(entries)
+	if err == nil || len(batch) == 1 {
+		for _, p := range batch {
+			p.done <- err
+		}
+		return
+	}
+	for _, p := range batch {
+		p.done <- j.writeTx(p.entries)
+	}
+}
+
+func (j *Journal) writeTx(entries []Entry) error {
+	// The write must not be cut short by one caller's cancellation.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := j.w.WriteBatch(ctx, entries)
+	j.observe(len(entries), time.Since(start), err)
+	if err != nil {
+		return fmt.Errorf("journal: commit of %d entries: %w", len(entries), err)
+	}
+	return nil
 }

@@ -1,0 +1,169 @@
+// Package api is the REST API: one route table (routes.go), one handler file
+// per resource, errors rendered from the status they carry (render.go), and
+// an OpenAPI document generated from the route table (openapi.go).
+package api
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/signet-project/signet/internal/audit"
+	"github.com/signet-project/signet/internal/auth"
+	"github.com/signet-project/signet/internal/guard"
+	"github.com/signet-project/signet/internal/keypair"
+	"github.com/signet-project/signet/internal/policy"
+	"github.com/signet-project/signet/internal/request"
+	"github.com/signet-project/signet/internal/siglog"
+	"github.com/signet-project/signet/internal/signing"
+)
+
+// DefaultMaxBody is the default limit on request bodies.
+const DefaultMaxBody = 1 << 20
+
+// LogStore reads the signature and audit logs.
+type LogStore interface {
+	audit.Store
+	siglog.Store
+}
+
+// Deps are what the API needs; all are required but Ready and Metrics.
+type Deps struct {
+	Log      *slog.Logger
+	Auth     *auth.Authenticator
+	Keypairs *keypair.Service
+	Signing  *signing.Service
+	Logs     LogStore
+	Guard    *guard.Guard
+	// Ready reports each dependency's health for /readyz; nil values are healthy.
+	Ready   func(ctx context.Context) map[string]error
+	Metrics *Metrics
+	MaxBody int64
+}
+
+// API serves the REST API.
+type API struct {
+	Deps
+	log *slog.Logger
+}
+
+// New returns the API.
+func New(d Deps) *API {
+	if d.MaxBody == 0 {
+		d.MaxBody = DefaultMaxBody
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	return &API{Deps: d, log: d.Log}
+}
+
+// handlerFunc handles a request; p is the authenticated principal on routes
+// that need authentication and zero elsewhere.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p policy.Principal) error
+
+// Handler returns the http.Handler serving every route.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	paths := map[string]bool{}
+	for _, rt := range a.Routes() {
+		mux.Handle(rt.Method+" "+rt.Path, a.wrap(rt))
+		paths[rt.Path] = true
+	}
+	// Same path, other method: a JSON 405 rather than the mux's plain text.
+	for p := range paths {
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			renderJSON(w, http.StatusMethodNotAllowed, ErrorBody{Code: "method_not_allowed",
+				Message: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)})
+		})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		renderJSON(w, http.StatusNotFound, ErrorBody{Code: "not_found", Message: "no such endpoint: " + r.URL.Path})
+	})
+	return a.recoverer(a.meta(mux))
+}
+
+// wrap authenticates (where the route needs it), runs the handler and
+// renders its error.
+func (a *API) wrap(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		var p policy.Principal
+		var err error
+		if rt.Auth {
+			p, _, err = a.Auth.Authenticate(r.Context(), r.Header.Get("x-api-key"), peerCert(r))
+			if err == nil {
+				r = r.WithContext(request.WithPrincipal(r.Context(), p))
+			}
+		}
+		if err == nil {
+			err = rt.handle(sw, r, p)
+		}
+		if err != nil {
+			a.renderError(sw, r, err)
+		}
+		if a.Metrics != nil {
+			a.Metrics.observeRequest(rt.Name, sw.status, time.Since(start))
+		}
+		a.log.Debug("request", "request_id", request.MetaFrom(r.Context()).ID, "route", rt.Name,
+			"status", sw.status, "user", p.Name, "duration", time.Since(start))
+	})
+}
+
+func peerCert(r *http.Request) *x509.Certificate {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.PeerCertificates) == 0 {
+		return nil
+	}
+	return r.TLS.PeerCertificates[0]
+}
+
+// meta records the request id and client address in the context.
+func (a *API) meta(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		id := uuid.Must(uuid.NewV7()).String()
+		w.Header().Set("X-Request-Id", id)
+		ctx := request.WithMeta(r.Context(), request.Meta{ID: id, ClientIP: host, UserAgent: r.UserAgent()})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// recoverer turns a panic into a logged 500, never a dropped connection.
+func (a *API) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.log.Error("panic in handler", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				renderJSON(w, http.StatusInternalServerError, ErrorBody{Code: "internal", Message: "internal error"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+

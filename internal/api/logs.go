@@ -1,0 +1,190 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/signet-project/signet/internal/audit"
+	"github.com/signet-project/signet/internal/errs"
+	"github.com/signet-project/signet/internal/guard"
+	"github.com/signet-project/signet/internal/policy"
+	"github.com/signet-project/signet/internal/siglog"
+)
+
+type signatureList struct {
+	Records []*siglog.Record `json:"records"`
+	Next    string           `json:"next"`
+}
+
+type auditList struct {
+	Events []*audit.Event `json:"events"`
+	Next   string         `json:"next"`
+}
+
+// logAccess checks audit.view, and audit.export for a CSV download.
+func (a *API) logAccess(r *http.Request, p policy.Principal, log string) (csvOut bool, err error) {
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "csv" {
+		return false, errs.BadRequest("invalid_format", "format must be json or csv, got %q", format)
+	}
+	act, action := policy.AuditView, "View"
+	if format == "csv" {
+		act, action = policy.AuditExport, "Export"
+	}
+	t := guard.Target{Type: log, Action: action}
+	return format == "csv", a.Guard.Check(r.Context(), p, policy.Request{Action: act}, t)
+}
+
+func timeParam(q url.Values, name string) (time.Time, error) {
+	s := q.Get(name)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, errs.BadRequest("invalid_"+name, "%s must be an RFC 3339 time such as 2026-01-02T15:04:05Z, got %q", name, s)
+	}
+	return t, nil
+}
+
+func timeRange(q url.Values) (from, to time.Time, err error) {
+	if from, err = timeParam(q, "from"); err != nil {
+		return
+	}
+	to, err = timeParam(q, "to")
+	return
+}
+
+func (a *API) listSignatures(w http.ResponseWriter, r *http.Request, p policy.Principal) error {
+	csvOut, err := a.logAccess(r, p, "SignatureLog")
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	limit, err := limitParam(q)
+	if err != nil {
+		return err
+	}
+	from, to, err := timeRange(q)
+	if err != nil {
+		return err
+	}
+	f := siglog.Filter{From: from, To: to, UserID: q.Get("user"), KeypairID: q.Get("keypair"),
+		Status: q.Get("status"), ReleaseID: q.Get("release"), After: q.Get("after"), Limit: limit}
+	recs, err := a.Logs.ListSignatures(r.Context(), f)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	out := signatureList{Records: recs}
+	if out.Records == nil {
+		out.Records = []*siglog.Record{}
+	}
+	if len(recs) == limit {
+		out.Next = recs[len(recs)-1].ID
+	}
+	if csvOut {
+		return writeCSV(w, "signatures.csv", out.Next, signatureHeader, len(recs), func(i int) []string { return signatureRow(recs[i]) })
+	}
+	renderJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *API) listAudit(w http.ResponseWriter, r *http.Request, p policy.Principal) error {
+	csvOut, err := a.logAccess(r, p, "AuditLog")
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	limit, err := limitParam(q)
+	if err != nil {
+		return err
+	}
+	from, to, err := timeRange(q)
+	if err != nil {
+		return err
+	}
+	var after int64
+	if s := q.Get("after"); s != "" {
+		if after, err = strconv.ParseInt(s, 10, 64); err != nil || after < 0 {
+			return errs.BadRequest("invalid_after", "after must be an audit sequence number, got %q", s)
+		}
+	}
+	f := audit.Filter{From: from, To: to, ActorID: q.Get("actor"), Action: q.Get("action"), Type: q.Get("type"),
+		ResourceID: q.Get("resource"), Result: q.Get("result"), AfterSeq: after, Limit: limit}
+	evs, err := a.Logs.ListAudit(r.Context(), f)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	out := auditList{Events: evs}
+	if out.Events == nil {
+		out.Events = []*audit.Event{}
+	}
+	if len(evs) == limit {
+		out.Next = strconv.FormatInt(evs[len(evs)-1].Seq, 10)
+	}
+	if csvOut {
+		return writeCSV(w, "audit.csv", out.Next, auditHeader, len(evs), func(i int) []string { return auditRow(evs[i]) })
+	}
+	renderJSON(w, http.StatusOK, out)
+	return nil
+}
+
+var signatureHeader = []string{"id", "time", "status", "error_code", "user_id", "user_name", "keypair_id", "keypair_alias",
+	"generation", "key_type", "algorithm", "category", "digest_alg", "digest", "signature", "release_id",
+	"client_ip", "tool", "file_name", "file_size", "timestamp_url"}
+
+func signatureRow(s *siglog.Record) []string {
+	b64 := base64.StdEncoding.EncodeToString
+	return []string{s.ID, s.Time.UTC().Format(time.RFC3339Nano), s.Status, s.ErrorCode, s.UserID, s.UserName,
+		s.KeypairID, s.KeypairAlias, strconv.Itoa(s.Generation), s.KeyType, s.Algorithm, s.Category, s.DigestAlg,
+		b64(s.Digest), b64(s.Signature), s.ReleaseID, s.ClientIP, csvSafe(s.Tool), csvSafe(s.FileName),
+		strconv.FormatInt(s.FileSize, 10), s.TimestampURL}
+}
+
+var auditHeader = []string{"seq", "id", "time", "actor_id", "actor_name", "type", "action", "resource_id",
+	"resource_name", "result", "reason", "client_ip", "details", "prev_hash", "hash"}
+
+func auditRow(e *audit.Event) []string {
+	keys := make([]string, 0, len(e.Details))
+	for k := range e.Details {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var d []string
+	for _, k := range keys {
+		d = append(d, k+"="+e.Details[k])
+	}
+	b64 := base64.StdEncoding.EncodeToString
+	return []string{strconv.FormatInt(e.Seq, 10), e.ID, e.Time.UTC().Format(time.RFC3339Nano), e.ActorID,
+		csvSafe(e.ActorName), e.Type, e.Action, e.ResourceID, csvSafe(e.ResourceName), e.Result, csvSafe(e.Reason),
+		e.ClientIP, csvSafe(strings.Join(d, ";")), b64(e.PrevHash), b64(e.Hash)}
+}
+
+// csvSafe defuses spreadsheet formula injection in client-supplied text.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func writeCSV(w http.ResponseWriter, name, next string, header []string, n int, row func(int) []string) error {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	if next != "" {
+		w.Header().Set("X-Next-Cursor", next)
+	}
+	cw := csv.NewWriter(w)
+	_ = cw.Write(header)
+	for i := range n {
+		_ = cw.Write(row(i))
+	}
+	cw.Flush()
+	return nil
+}

@@ -1,0 +1,89 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/signet-project/signet/internal/errs"
+	"github.com/signet-project/signet/internal/request"
+)
+
+// ErrorBody is the JSON shape of every error answer.
+type ErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// renderJSON writes v as JSON with status.
+func renderJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	_ = enc.Encode(v)
+}
+
+// renderError writes err as an ErrorBody with the status the error carries.
+// Internal errors are logged with their cause; clients see a generic message.
+func (a *API) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	e := errs.As(err)
+	if e.Status >= 500 {
+		a.log.Error("request failed", "request_id", request.MetaFrom(r.Context()).ID,
+			"method", r.Method, "path", r.URL.Path, "code", e.Code, "err", err)
+	}
+	renderJSON(w, e.Status, ErrorBody{Code: e.Code, Message: e.Message})
+}
+
+// decodeJSON reads a JSON request body into v: at most limit bytes, one
+// object, no unknown fields.
+func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return errs.New(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json, not %q", ct)
+		}
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	return DecodeBody(body, limit, v)
+}
+
+// DecodeBody decodes one JSON object from body into v, strictly. It is the
+// parser of untrusted request bytes (fuzzed in decode_test.go).
+func DecodeBody(body io.Reader, limit int64, v any) error {
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe):
+			return errs.New(http.StatusRequestEntityTooLarge, "body_too_large", "request body is larger than %d bytes", limit)
+		case errors.Is(err, io.EOF):
+			return errs.BadRequest("malformed_json", "request body is empty: send a JSON object")
+		case errors.As(err, &se):
+			return errs.BadRequest("malformed_json", "request body is not valid JSON (at byte %d)", se.Offset)
+		case errors.As(err, &te):
+			return errs.BadRequest("malformed_json", "field %q must be %s, not JSON %s", te.Field, te.Type, te.Value)
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return errs.BadRequest("unknown_field", "request body has an %s", strings.TrimPrefix(err.Error(), "json: "))
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return errs.BadRequest("malformed_json", "request body is truncated JSON")
+		default:
+			return errs.BadRequest("malformed_json", "request body is not valid JSON: %v", err)
+		}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errs.New(http.StatusRequestEntityTooLarge, "body_too_large", "request body is larger than %d bytes", limit)
+		}
+		return errs.BadRequest("malformed_json", "request body must hold exactly one JSON object")
+	}
+	return nil
+}
+

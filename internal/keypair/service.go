@@ -1,0 +1,178 @@
+package keypair
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/signet-project/signet/internal/audit"
+	"github.com/signet-project/signet/internal/errs"
+	"github.com/signet-project/signet/internal/guard"
+	"github.com/signet-project/signet/internal/keys"
+	"github.com/signet-project/signet/internal/policy"
+	"github.com/signet-project/signet/internal/store"
+)
+
+// Service manages keypairs.
+type Service struct {
+	Store          Store
+	Backends       map[string]keys.KeyManager // by storage name: disk, hsm
+	Guard          *guard.Guard
+	DefaultStorage string
+}
+
+// Facts returns what authorization needs to know of kp.
+func (kp *Keypair) Facts() *policy.Keypair {
+	return &policy.Keypair{ID: kp.ID, State: kp.State, Status: kp.Status, Access: kp.Access,
+		AllowedUsers: kp.AllowedUsers, AllowedGroups: kp.AllowedGroups}
+}
+
+func target(action string, kp *Keypair) guard.Target {
+	return guard.Target{Type: "Keypair", Action: action, ID: kp.ID, Name: kp.Alias}
+}
+
+// Get finds a keypair by id or alias, with a 404 error if there is none.
+func (s *Service) Get(ctx context.Context, ref string) (*Keypair, error) {
+	kp, err := s.Store.GetKeypair(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errs.NotFound("keypair_not_found", "no keypair with id or alias %q", ref)
+	}
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return kp, nil
+}
+
+// Generate creates a keypair and its key in the requested backend.
+func (s *Service) Generate(ctx context.Context, p policy.Principal, r CreateRequest) (*Keypair, error) {
+	if err := r.Normalize(s.DefaultStorage); err != nil {
+		return nil, err
+	}
+	id := uuid.Must(uuid.NewV7()).String()
+	t := guard.Target{Type: "Keypair", Action: "Generate", ID: id, Name: r.Alias}
+	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.KeypairGenerate}, t); err != nil {
+		return nil, err
+	}
+	km, ok := s.Backends[r.Storage]
+	if !ok {
+		return nil, errs.BadRequest("storage_unavailable", "storage %q is not configured on this server", r.Storage)
+	}
+	if _, err := s.Store.GetKeypair(ctx, r.Alias); err == nil {
+		return nil, errs.Conflict("alias_taken", "a keypair with alias %q already exists", r.Alias)
+	}
+	h, pub, err := km.Create(ctx, keys.Spec{ID: id, Label: r.Alias, Algorithm: r.KeyAlgorithm()})
+	if err != nil {
+		return nil, errs.Wrap(err, http.StatusBadGateway, "key_backend_error", "the %s key backend could not create the key", r.Storage)
+	}
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		_ = km.Destroy(ctx, h)
+		return nil, errs.Internal(err)
+	}
+	now := s.Guard.Now().UTC().Truncate(time.Microsecond)
+	kp := &Keypair{ID: id, Alias: r.Alias, Type: r.Type, Algorithm: r.KeyAlgorithm(), Category: r.Category,
+		Storage: r.Storage, Status: r.Status, Access: r.Access, AllowedUsers: nonNil(r.AllowedUsers),
+		AllowedGroups: nonNil(r.AllowedGroups), Team: r.Team, Profile: r.Profile, State: StateActive,
+		Generation: 1, Handle: h, PublicKey: der, CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
+	ev := s.Guard.Event(ctx, p, t, audit.Allowed, "")
+	if err := s.Store.CreateKeypair(ctx, kp, ev); err != nil {
+		_ = km.Destroy(ctx, h) // never leave an orphan key behind
+		if errors.Is(err, store.ErrConflict) {
+			return nil, errs.Conflict("alias_taken", "a keypair with alias %q already exists", r.Alias)
+		}
+		return nil, errs.Internal(err)
+	}
+	return kp, nil
+}
+
+// List returns keypairs matching f. The caller needs keypair.view.
+func (s *Service) List(ctx context.Context, p policy.Principal, f Filter) ([]*Keypair, error) {
+	t := guard.Target{Type: "Keypair", Action: "List"}
+	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.KeypairView}, t); err != nil {
+		return nil, err
+	}
+	kps, err := s.Store.ListKeypairs(ctx, f)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return kps, nil
+}
+
+// Describe returns one keypair.
+func (s *Service) Describe(ctx context.Context, p policy.Principal, ref string) (*Keypair, error) {
+	kp, err := s.Get(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.KeypairView, Keypair: kp.Facts()}, target("Describe", kp)); err != nil {
+		return nil, err
+	}
+	return kp, nil
+}
+
+// SetState suspends (active=false) or unsuspends a keypair.
+func (s *Service) SetState(ctx context.Context, p policy.Principal, ref string, active bool) (*Keypair, error) {
+	action, state := "Suspend", StateSuspended
+	if active {
+		action, state = "Unsuspend", StateActive
+	}
+	kp, err := s.Get(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	t := target(action, kp)
+	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.KeypairManage, Keypair: kp.Facts()}, t); err != nil {
+		return nil, err
+	}
+	if kp.State == StateDestroyed {
+		return nil, errs.Conflict("keypair_destroyed", "keypair %s has been deleted", kp.Alias)
+	}
+	now := s.Guard.Now().UTC().Truncate(time.Microsecond)
+	if err := s.Store.SetKeypairState(ctx, kp.ID, state, now, s.Guard.Event(ctx, p, t, audit.Allowed, "")); err != nil {
+		return nil, errs.Internal(err)
+	}
+	kp.State, kp.UpdatedAt = state, now
+	return kp, nil
+}
+
+// Delete destroys the key material and keeps the record and its history.
+// The key is destroyed first (backends make that idempotent), then the record
+// is marked destroyed with its audit event, so a failure at either step
+// leaves a state that a retried delete completes.
+func (s *Service) Delete(ctx context.Context, p policy.Principal, ref string) (*Keypair, error) {
+	kp, err := s.Get(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	t := target("Delete", kp)
+	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.KeypairDelete, Keypair: kp.Facts()}, t); err != nil {
+		return nil, err
+	}
+	if kp.State == StateDestroyed {
+		return kp, nil
+	}
+	if km, ok := s.Backends[kp.Storage]; ok {
+		if err := km.Destroy(ctx, kp.Handle); err != nil {
+			return nil, errs.Wrap(err, http.StatusBadGateway, "key_backend_error",
+				"the %s backend failed to destroy the key of %s; nothing was changed, retry the delete", kp.Storage, kp.Alias)
+		}
+	} else {
+		return nil, errs.Unavailable("storage_unavailable", "storage %q is not configured on this server, so the key cannot be destroyed here", kp.Storage)
+	}
+	now := s.Guard.Now().UTC().Truncate(time.Microsecond)
+	if err := s.Store.DestroyKeypair(ctx, kp.ID, now, s.Guard.Event(ctx, p, t, audit.Allowed, "")); err != nil {
+		return nil, errs.Internal(err)
+	}
+	kp.State, kp.DestroyedAt, kp.UpdatedAt = StateDestroyed, &now, now
+	return kp, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

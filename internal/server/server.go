@@ -1,0 +1,130 @@
+// Package server wires the store, key backends, services and API into an
+// HTTPS server, and shuts it down without losing an acknowledged record.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/signet-project/signet/internal/api"
+	"github.com/signet-project/signet/internal/auth"
+	"github.com/signet-project/signet/internal/guard"
+	"github.com/signet-project/signet/internal/journal"
+	"github.com/signet-project/signet/internal/keypair"
+	"github.com/signet-project/signet/internal/keys"
+	"github.com/signet-project/signet/internal/signing"
+)
+
+// Options are the server's dependencies, built by cmd/signetd.
+type Options struct {
+	Store          Store
+	Backends       map[string]keys.KeyManager // by storage name
+	DefaultStorage string
+	Certificate    tls.Certificate // server certificate
+	ClientCAs      *x509.CertPool  // issuers of client certificates; nil disables mutual TLS
+	MinTLS         uint16          // tls.VersionTLS13 (default) or tls.VersionTLS12
+	MaxBody        int64
+	MaxBatch       int // journal group-commit cap
+	Log            *slog.Logger
+	Now            func() time.Time
+}
+
+// Server is a running signetd.
+type Server struct {
+	opts    Options
+	journal *journal.Journal
+	http    *http.Server
+	API     *api.API
+}
+
+// New builds the server. Call Serve, then Shutdown.
+func New(o Options) *Server {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.MinTLS == 0 {
+		o.MinTLS = tls.VersionTLS13
+	}
+	m := api.NewMetrics()
+	var jopts []journal.Option
+	if o.MaxBatch > 0 {
+		jopts = append(jopts, journal.WithMaxBatch(o.MaxBatch))
+	}
+	jopts = append(jopts, journal.WithObserver(m.ObserveCommit))
+	j := journal.New(o.Store, jopts...)
+	g := &guard.Guard{Journal: j, Now: o.Now}
+	kps := &keypair.Service{Store: o.Store, Backends: o.Backends, Guard: g, DefaultStorage: o.DefaultStorage}
+	sg := &signing.Service{Keypairs: kps, Journal: j, Guard: g, Observe: m.ObserveSign}
+	a := api.New(api.Deps{
+		Log: o.Log, Auth: auth.NewAuthenticator(o.Store, o.Now), Keypairs: kps, Signing: sg,
+		Logs: o.Store, Guard: g, Metrics: m, MaxBody: o.MaxBody,
+		Ready: func(ctx context.Context) map[string]error { return ready(ctx, o) },
+	})
+	tc := &tls.Config{
+		MinVersion:   o.MinTLS,
+		Certificates: []tls.Certificate{o.Certificate},
+		NextProtos:   []string{"h2", "http/1.1"},
+	}
+	if o.ClientCAs != nil {
+		tc.ClientCAs, tc.ClientAuth = o.ClientCAs, tls.VerifyClientCertIfGiven
+	}
+	hs := &http.Server{
+		Handler:           a.Handler(),
+		TLSConfig:         tc,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
+	}
+	return &Server{opts: o, journal: j, http: hs, API: a}
+}
+
+func ready(ctx context.Context, o Options) map[string]error {
+	out := map[string]error{"store": o.Store.Ping(ctx)}
+	for name, km := range o.Backends {
+		var err error
+		if c, ok := km.(keys.Checker); ok {
+			err = c.Check(ctx)
+		}
+		out["keys."+name] = err
+	}
+	return out
+}
+
+// Serve serves HTTPS on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.http.ServeTLS(ln, "", "")
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting requests, waits for those under way (each waits
+// for its records to be committed), flushes the journal, and closes the
+// backends and the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	s.journal.Close()
+	for name, km := range s.opts.Backends {
+		if cerr := km.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("closing key backend %s: %w", name, cerr))
+		}
+	}
+	if cerr := s.opts.Store.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("closing store: %w", cerr))
+	}
+	return err
+}

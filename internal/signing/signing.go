@@ -1,0 +1,222 @@
+// Package signing is the signing path of DESIGN.md: authenticate (done by the
+// caller), authorize, sign the digest, and commit the signature-log and audit
+// records before the signature is returned. If the records cannot be
+// committed, the signature is withheld (fail closed).
+package signing
+
+import (
+	"context"
+	"crypto"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/signet-project/signet/internal/audit"
+	"github.com/signet-project/signet/internal/errs"
+	"github.com/signet-project/signet/internal/guard"
+	"github.com/signet-project/signet/internal/journal"
+	"github.com/signet-project/signet/internal/keypair"
+	"github.com/signet-project/signet/internal/policy"
+	"github.com/signet-project/signet/internal/request"
+	"github.com/signet-project/signet/internal/sigalg"
+	"github.com/signet-project/signet/internal/siglog"
+)
+
+// MaxBatch is the largest number of digests in one batch request.
+const MaxBatch = 1000
+
+// Item is one digest (or, for pure Ed25519, one message) to sign.
+type Item struct {
+	Input    []byte
+	FileName string
+	FileSize int64
+}
+
+// Request asks for signatures with one keypair.
+type Request struct {
+	Keypair string // id or alias
+	SigAlg  string
+	Tool    string
+	Items   []Item
+}
+
+// Result is one signature.
+type Result struct {
+	Signature []byte
+	RecordID  string
+	SigAlg    string // canonical name
+}
+
+// Observer receives the outcome of every signing request, for metrics.
+type Observer func(alg, result string, d time.Duration)
+
+// Service signs.
+type Service struct {
+	Keypairs *keypair.Service
+	Journal  *journal.Journal
+	Guard    *guard.Guard
+	Observe  Observer
+
+	mu      sync.Mutex
+	signers map[string]crypto.Signer // by keypair id, generation and key URI
+}
+
+// Sign signs every item of r and returns the signatures in order with the
+// keypair used, or an error for the whole request.
+func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res []Result, kp *keypair.Keypair, err error) {
+	start := time.Now()
+	outcome := siglog.StatusFailed
+	defer func() {
+		if s.Observe != nil {
+			s.Observe(r.SigAlg, outcome, time.Since(start))
+		}
+	}()
+	var alg sigalg.Alg
+	alg, kp, err = s.check(ctx, p, r)
+	if err != nil {
+		if e := errs.As(err); e.Status == http.StatusForbidden {
+			outcome = siglog.StatusDenied
+		}
+		return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
+	}
+	signer, err := s.signer(ctx, kp)
+	if err != nil {
+		return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
+	}
+	now := s.Guard.Now().UTC().Truncate(time.Microsecond)
+	opts := alg.SignerOpts()
+	entries := make([]journal.Entry, len(r.Items))
+	res = make([]Result, len(r.Items))
+	for i, it := range r.Items {
+		sig, err := signer.Sign(nil, it.Input, opts)
+		if err != nil {
+			err = errs.Wrap(err, http.StatusBadGateway, "sign_failed", "the %s key backend failed to sign", kp.Storage)
+			return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
+		}
+		rec := s.record(ctx, p, r, kp, alg, it, now)
+		rec.Status, rec.Signature = siglog.StatusSigned, sig
+		ev := s.Guard.Event(ctx, p, guard.Target{Type: "Keypair", Action: "Sign", ID: kp.ID, Name: kp.Alias}, audit.Allowed, "")
+		ev.Details = map[string]string{"signature_id": rec.ID, "sig_alg": alg.Name, "generation": fmt.Sprint(kp.Generation)}
+		entries[i] = journal.Entry{Signature: rec, Events: []*audit.Event{ev}}
+		res[i] = Result{Signature: sig, RecordID: rec.ID, SigAlg: alg.Name}
+	}
+	if err := s.Journal.Commit(ctx, entries...); err != nil {
+		return nil, nil, errs.Wrap(err, http.StatusServiceUnavailable, "audit_unavailable",
+			"signature withheld: the signature and audit logs cannot be written")
+	}
+	outcome = siglog.StatusSigned
+	return res, kp, nil
+}
+
+// check validates the request and authorizes it. kp is returned whenever it
+// was found, so refusals can name it.
+func (s *Service) check(ctx context.Context, p policy.Principal, r Request) (sigalg.Alg, *keypair.Keypair, error) {
+	alg, err := sigalg.Parse(r.SigAlg)
+	if err != nil {
+		return alg, nil, err
+	}
+	if len(r.Items) == 0 {
+		return alg, nil, errs.BadRequest("no_digest", "nothing to sign: give a hash")
+	}
+	if len(r.Items) > MaxBatch {
+		return alg, nil, errs.BadRequest("batch_too_large", "at most %d digests in one request, got %d", MaxBatch, len(r.Items))
+	}
+	for i, it := range r.Items {
+		if err := alg.CheckInput(it.Input); err != nil {
+			if len(r.Items) > 1 {
+				e := errs.As(err)
+				return alg, nil, errs.BadRequest(e.Code, "item %d: %s", i, e.Message)
+			}
+			return alg, nil, err
+		}
+	}
+	kp, err := s.Keypairs.Get(ctx, r.Keypair)
+	if err != nil {
+		return alg, nil, err
+	}
+	if string(kp.Algorithm.Type) != string(alg.Key) {
+		return alg, kp, errs.BadRequest("sig_alg_mismatch", "%s needs an %s key; keypair %s is %s", alg.Name, alg.Key, kp.Alias, kp.Algorithm.Type)
+	}
+	t := guard.Target{Type: "Keypair", Action: "Sign", ID: kp.ID, Name: kp.Alias}
+	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.Sign, Keypair: kp.Facts()}, t); err != nil {
+		return alg, kp, err
+	}
+	if _, ok := s.Keypairs.Backends[kp.Storage]; !ok {
+		return alg, kp, errs.Unavailable("storage_unavailable", "storage %q of keypair %s is not configured on this server", kp.Storage, kp.Alias)
+	}
+	return alg, kp, nil
+}
+
+// refuse records a refused request in the signature log (one row for the
+// request, whatever its size) and returns err. Denials were already audited
+// by the guard.
+func (s *Service) refuse(ctx context.Context, p policy.Principal, r Request, kp *keypair.Keypair, status string, err error) error {
+	e := errs.As(err)
+	var it Item
+	if len(r.Items) > 0 {
+		it = r.Items[0]
+	}
+	alg, _ := sigalg.Parse(r.SigAlg)
+	rec := s.record(ctx, p, r, kp, alg, it, s.Guard.Now().UTC().Truncate(time.Microsecond))
+	rec.Status, rec.ErrorCode = status, e.Code
+	if rec.Algorithm == "" {
+		rec.Algorithm = r.SigAlg
+	}
+	if cerr := s.Journal.Commit(ctx, journal.Entry{Signature: rec}); cerr != nil {
+		return errs.Wrap(cerr, http.StatusServiceUnavailable, "audit_unavailable",
+			"request refused (%s); the signature log cannot be written either", e.Code)
+	}
+	return err
+}
+
+func (s *Service) record(ctx context.Context, p policy.Principal, r Request, kp *keypair.Keypair, alg sigalg.Alg, it Item, now time.Time) *siglog.Record {
+	rec := &siglog.Record{ID: uuid.Must(uuid.NewV7()).String(), Time: now, UserID: p.UserID, UserName: p.Name,
+		Algorithm: alg.Name, DigestAlg: sigalg.HashName(alg.Hash), Digest: it.Input,
+		ClientIP: request.MetaFrom(ctx).ClientIP, Tool: r.Tool, FileName: it.FileName, FileSize: it.FileSize}
+	if alg.Pure {
+		rec.Digest = nil // a message, not a digest: keep the log small
+	}
+	if kp != nil {
+		rec.KeypairID, rec.KeypairAlias, rec.Generation = kp.ID, kp.Alias, kp.Generation
+		rec.KeyType, rec.Category = kp.Type, kp.Category
+	} else {
+		rec.KeypairAlias = r.Keypair
+	}
+	return rec
+}
+
+// signer returns a cached signer for kp's current key.
+func (s *Service) signer(ctx context.Context, kp *keypair.Keypair) (crypto.Signer, error) {
+	key := fmt.Sprintf("%s/%d/%s", kp.ID, kp.Generation, kp.Handle.URI)
+	s.mu.Lock()
+	sg, ok := s.signers[key]
+	s.mu.Unlock()
+	if ok {
+		return sg, nil
+	}
+	sg, err := s.Keypairs.Backends[kp.Storage].Signer(ctx, kp.Handle)
+	if err != nil {
+		return nil, errs.Wrap(err, http.StatusBadGateway, "key_backend_error", "the %s key backend cannot use the key of %s", kp.Storage, kp.Alias)
+	}
+	s.mu.Lock()
+	if s.signers == nil {
+		s.signers = map[string]crypto.Signer{}
+	}
+	s.signers[key] = sg
+	s.mu.Unlock()
+	return sg, nil
+}
+
+// Forget drops cached signers of a keypair (after delete or rotation).
+func (s *Service) Forget(keypairID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.signers {
+		if len(k) > len(keypairID) && k[:len(keypairID)] == keypairID && k[len(keypairID)] == '/' {
+			delete(s.signers, k)
+		}
+	}
+}
+
