@@ -86,4 +86,3 @@ func DecodeBody(body io.Reader, limit int64, v any) error {
 	}
 	return nil
 }
-

@@ -13,14 +13,14 @@ import (
 // CreateRequest is the body of a keypair generation request.
 type CreateRequest struct {
 	Alias         string   `json:"alias"`
-	Type          string   `json:"type,omitempty"`      // static (default) or dynamic
-	Algorithm     string   `json:"algorithm"`           // rsa, ecdsa, eddsa
-	KeySize       int      `json:"key_size,omitempty"`  // RSA: 2048, 3072 (default), 4096
-	Curve         string   `json:"curve,omitempty"`     // ECDSA: P-256 (default), P-384, P-521
-	Category      string   `json:"category,omitempty"`  // production (default) or test
-	Storage       string   `json:"storage,omitempty"`   // disk or hsm; server default if empty
-	Status        string   `json:"status,omitempty"`    // online (default) or offline
-	Access        string   `json:"access,omitempty"`    // open (default) or restricted
+	Type          string   `json:"type,omitempty"`     // static (default) or dynamic
+	Algorithm     string   `json:"algorithm"`          // rsa, ecdsa, eddsa
+	KeySize       int      `json:"key_size,omitempty"` // RSA: 2048, 3072 (default), 4096
+	Curve         string   `json:"curve,omitempty"`    // ECDSA: P-256 (default), P-384, P-521
+	Category      string   `json:"category,omitempty"` // production (default) or test
+	Storage       string   `json:"storage,omitempty"`  // disk or hsm; server default if empty
+	Status        string   `json:"status,omitempty"`   // online (default) or offline
+	Access        string   `json:"access,omitempty"`   // open (default) or restricted
 	AllowedUsers  []string `json:"allowed_users,omitempty"`
 	AllowedGroups []string `json:"allowed_groups,omitempty"`
 	Team          string   `json:"team,omitempty"`

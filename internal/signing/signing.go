@@ -219,4 +219,3 @@ func (s *Service) Forget(keypairID string) {
 		}
 	}
 }
-
