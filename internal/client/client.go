@@ -1,0 +1,177 @@
+// Package client is the HTTP client of the Signet REST API, shared by the
+// signet CLI and the PKCS#11 module.
+//
+// # Credentials
+//
+// A [Config] comes from [FromEnv] (SIGNET_* variables, SM_* fallbacks) or is
+// filled by the caller. The API key goes in the x-api-key header; the client
+// certificate (PKCS#12) is presented over mutual TLS as the second factor.
+//
+// # Errors
+//
+// Errors answered by the server are *[APIError] values with the HTTP
+// status and the server's stable code; find them with errors.As.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxResponse bounds the size of an answer the client reads.
+const maxResponse = 32 << 20
+
+// Client calls the Signet API. It is safe for concurrent use and keeps one
+// HTTP/2 connection to the server.
+type Client struct {
+	base   *url.URL
+	apiKey string
+	ua     string
+	hc     *http.Client
+}
+
+// Option tunes a Client.
+type Option func(*options)
+
+type options struct {
+	timeout time.Duration
+	dialer  *net.Dialer
+}
+
+// WithTimeout bounds each request, from dialing to reading the answer
+// (default one minute). Contexts passed to methods may bound it further.
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithDialer replaces the dialer used to reach the server.
+func WithDialer(d *net.Dialer) Option { return func(o *options) { o.dialer = d } }
+
+// New returns a client for cfg. It reads the CA bundle and the client
+// certificate now, so their errors show at once.
+func New(cfg Config, opts ...Option) (*Client, error) {
+	o := options{timeout: time.Minute, dialer: &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}}
+	for _, f := range opts {
+		f(&o)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	base, _ := cfg.baseURL()
+	tc, err := cfg.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           o.dialer.DialContext,
+		TLSClientConfig:       tc,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: o.timeout,
+	}
+	ua := cfg.UserAgent
+	if ua == "" {
+		ua = "signet-client"
+	}
+	return &Client{base: base, apiKey: cfg.APIKey, ua: ua, hc: &http.Client{Transport: tr, Timeout: o.timeout}}, nil
+}
+
+// CloseIdleConnections closes connections kept for reuse.
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+
+// APIError is an error answered by the server.
+type APIError struct {
+	Status  int    `json:"-"`       // HTTP status
+	Code    string `json:"code"`    // stable snake_case code, e.g. "quota_exceeded"
+	Message string `json:"message"` // human readable
+}
+
+func (e *APIError) Error() string {
+	if e.Code == "" {
+		return fmt.Sprintf("signet: HTTP %d: %s", e.Status, e.Message)
+	}
+	return fmt.Sprintf("signet: %s (HTTP %d): %s", e.Code, e.Status, e.Message)
+}
+
+// StatusCode returns the HTTP status.
+func (e *APIError) StatusCode() int { return e.Status }
+
+// do sends a request with an optional JSON body and decodes a JSON answer
+// into out (when out is not nil).
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, body, out any) error {
+	// path is already escaped: callers escape references with url.PathEscape.
+	u := strings.TrimRight(c.base.String(), "/") + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.ua)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.apiKey != "" {
+		req.Header.Set("x-api-key", c.apiKey)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("signet: %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return fmt.Errorf("signet: %s %s: reading answer: %w", method, path, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return decodeError(resp.StatusCode, data)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("signet: %s %s: bad answer: %w", method, path, err)
+	}
+	return nil
+}
+
+// decodeError turns an error answer into an *APIError, keeping a short
+// excerpt of bodies that are not the API's JSON (proxies, load balancers).
+func decodeError(status int, data []byte) error {
+	e := &APIError{Status: status}
+	if json.Unmarshal(data, e) == nil && (e.Code != "" || e.Message != "") {
+		return e
+	}
+	msg := strings.TrimSpace(string(data))
+	if len(msg) > 200 {
+		msg = msg[:200] + "..."
+	}
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	e.Message = msg
+	return e
+}
+
+// errEmptyRef reports a missing keypair reference.
+var errEmptyRef = errors.New("signet: empty keypair reference")
