@@ -1,0 +1,44 @@
+// Command signetd is the Signet server: REST API, signing, audit.
+//
+//	signetd dev                 a ready server on embedded defaults
+//	signetd serve --config F    a production server
+//	signetd audit verify        check the audit log's hash chain
+//
+// Only this package reads flags, environment variables and files.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	// Key backends compiled into signetd.
+	_ "github.com/signet-project/signet/internal/keys/disk"
+	// _ "github.com/signet-project/signet/internal/keys/hsm"
+)
+
+func main() {
+	if err := rootCmd().Execute(); err != nil {
+		if err != errSilentFailure {
+			fmt.Fprintln(os.Stderr, "signetd:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "signetd",
+		Short: "Signet code-signing server",
+		Long: `signetd serves Signet's REST API over HTTPS: hash signing with keys kept in an HSM
+or encrypted in the database, every signature authorized and recorded in a
+hash-chained audit log.
+
+Start with "signetd dev" for a ready server on embedded defaults.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(devCmd(), serveCmd(), auditCmd(), userCmd(), tokenCmd(), clientCertCmd(), masterKeyCmd())
+	return root
+}
