@@ -185,4 +185,3 @@ func loadTLS(c config.Config) (tls.Certificate, *x509.CertPool, error) {
 	}
 	return cert, pool, nil
 }
-
