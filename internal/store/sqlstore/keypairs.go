@@ -1,0 +1,166 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/signet-project/signet/internal/audit"
+	"github.com/signet-project/signet/internal/keypair"
+	"github.com/signet-project/signet/internal/keys"
+	"github.com/signet-project/signet/internal/sigalg"
+	"github.com/signet-project/signet/internal/store"
+)
+
+const keypairCols = `id, alias, type, alg_type, alg_bits, alg_curve, category, storage, status,
+	access, allowed_users_json, allowed_groups_json, team, profile, state, generation,
+	handle_backend, handle_uri, handle_kek, handle_blob, public_key, created_by,
+	created_at, updated_at, destroyed_at`
+
+// CreateKeypair inserts kp; store.ErrConflict if its alias or id is taken.
+func (db *DB) CreateKeypair(ctx context.Context, kp *keypair.Keypair, ev *audit.Event) error {
+	fillID(&kp.ID)
+	fillTime(&kp.CreatedAt)
+	if kp.UpdatedAt.IsZero() {
+		kp.UpdatedAt = kp.CreatedAt
+	}
+	users, err := jsonList(kp.AllowedUsers)
+	if err != nil {
+		return err
+	}
+	groups, err := jsonList(kp.AllowedGroups)
+	if err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.d.rebind(insertSQL("keypairs", keypairCols, ncols(keypairCols), 1)),
+			kp.ID, kp.Alias, kp.Type, string(kp.Algorithm.Type), kp.Algorithm.Bits, kp.Algorithm.Curve,
+			kp.Category, kp.Storage, kp.Status, kp.Access, users, groups, kp.Team, kp.Profile,
+			kp.State, kp.Generation, kp.Handle.Backend, kp.Handle.URI, kp.Handle.KEK,
+			nullBytes(kp.Handle.Blob), nullBytes(kp.PublicKey), kp.CreatedBy,
+			micros(kp.CreatedAt), micros(kp.UpdatedAt), nullMicros(kp.DestroyedAt))
+		if err != nil {
+			return db.wrap(err, "keypair %q", kp.Alias)
+		}
+		return db.appendEvent(ctx, tx, ev)
+	})
+}
+
+func scanKeypair(s interface{ Scan(...any) error }) (*keypair.Keypair, error) {
+	var kp keypair.Keypair
+	var algType string
+	var users, groups sql.NullString
+	var created, updated int64
+	var destroyed sql.NullInt64
+	err := s.Scan(&kp.ID, &kp.Alias, &kp.Type, &algType, &kp.Algorithm.Bits, &kp.Algorithm.Curve,
+		&kp.Category, &kp.Storage, &kp.Status, &kp.Access, &users, &groups, &kp.Team, &kp.Profile,
+		&kp.State, &kp.Generation, &kp.Handle.Backend, &kp.Handle.URI, &kp.Handle.KEK,
+		bytesCol{&kp.Handle.Blob}, bytesCol{&kp.PublicKey}, &kp.CreatedBy, &created, &updated, &destroyed)
+	if err != nil {
+		return nil, err
+	}
+	kp.Algorithm.Type = sigalg.KeyType(algType)
+	kp.CreatedAt, kp.UpdatedAt, kp.DestroyedAt = fromMicros(created), fromMicros(updated), timePtr(destroyed)
+	if err := unjson(users, &kp.AllowedUsers); err != nil {
+		return nil, fmt.Errorf("keypair %s allowed users: %w", kp.ID, err)
+	}
+	if err := unjson(groups, &kp.AllowedGroups); err != nil {
+		return nil, fmt.Errorf("keypair %s allowed groups: %w", kp.ID, err)
+	}
+	return &kp, nil
+}
+
+// GetKeypair finds a keypair by id, or else by alias.
+func (db *DB) GetKeypair(ctx context.Context, idOrAlias string) (*keypair.Keypair, error) {
+	row := db.r.QueryRowContext(ctx, db.d.rebind(`SELECT `+keypairCols+` FROM keypairs
+		WHERE id = ? OR alias = ? ORDER BY CASE WHEN id = ? THEN 0 ELSE 1 END LIMIT 1`),
+		idOrAlias, idOrAlias, idOrAlias)
+	kp, err := scanKeypair(row)
+	return kp, db.wrap(err, "keypair %q", idOrAlias)
+}
+
+// ListKeypairs returns keypairs ordered by id. Alias is a prefix match.
+func (db *DB) ListKeypairs(ctx context.Context, f keypair.Filter) ([]*keypair.Keypair, error) {
+	var w where
+	w.prefix("alias", f.Alias)
+	w.eq("state", f.State)
+	w.eq("storage", f.Storage)
+	w.eq("status", f.Status)
+	w.eq("category", f.Category)
+	w.eq("type", f.Type)
+	if f.After != "" {
+		w.add("id > ?", f.After)
+	}
+	q := `SELECT ` + keypairCols + ` FROM keypairs` + w.String() + ` ORDER BY id LIMIT ?`
+	rows, err := db.r.QueryContext(ctx, db.d.rebind(q), append(w.args, limit(f.Limit))...)
+	if err != nil {
+		return nil, db.wrap(err, "keypairs: listing")
+	}
+	defer rows.Close()
+	var out []*keypair.Keypair
+	for rows.Next() {
+		kp, err := scanKeypair(rows)
+		if err != nil {
+			return nil, db.wrap(err, "keypairs: reading")
+		}
+		out = append(out, kp)
+	}
+	return out, db.wrap(rows.Err(), "keypairs: listing")
+}
+
+// SetKeypairState changes the state to active or suspended. A destroyed
+// keypair stays destroyed: store.ErrConflict.
+func (db *DB) SetKeypairState(ctx context.Context, id, state string, at time.Time, ev *audit.Event) error {
+	if state != keypair.StateActive && state != keypair.StateSuspended {
+		return fmt.Errorf("keypair %s: cannot set state %q (use DestroyKeypair to destroy)", id, state)
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.updateKeypair(ctx, tx, id, `state = ?, updated_at = ?`, state, micros(at)); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, ev)
+	})
+}
+
+// DestroyKeypair marks the keypair destroyed and erases the key's locator
+// and wrapped blob; the backend name stays for the record. Destroying a
+// destroyed keypair again keeps the first destruction time.
+func (db *DB) DestroyKeypair(ctx context.Context, id string, at time.Time, ev *audit.Event) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.d.rebind(`UPDATE keypairs SET state = ?, updated_at = ?,
+			destroyed_at = COALESCE(destroyed_at, ?), handle_uri = '', handle_kek = '', handle_blob = NULL
+			WHERE id = ?`), keypair.StateDestroyed, micros(at), micros(at), id)
+		if err := db.affected(res, err, "keypair %s", id); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, ev)
+	})
+}
+
+// SetKeyHandle replaces the key handle of a keypair that is not destroyed.
+func (db *DB) SetKeyHandle(ctx context.Context, id string, h keys.Handle) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		return db.updateKeypair(ctx, tx, id, `handle_backend = ?, handle_uri = ?, handle_kek = ?, handle_blob = ?`,
+			h.Backend, h.URI, h.KEK, nullBytes(h.Blob))
+	})
+}
+
+// updateKeypair sets columns of a keypair that is not destroyed:
+// store.ErrNotFound if there is none, store.ErrConflict if it is destroyed.
+func (db *DB) updateKeypair(ctx context.Context, tx *sql.Tx, id, set string, args ...any) error {
+	res, err := tx.ExecContext(ctx, db.d.rebind(`UPDATE keypairs SET `+set+` WHERE id = ? AND state <> ?`),
+		append(args, id, keypair.StateDestroyed)...)
+	if err := db.affected(res, err, "keypair %s", id); err == nil || !isNotFound(err) {
+		return err
+	}
+	var n int
+	err = tx.QueryRowContext(ctx, db.d.rebind(`SELECT COUNT(*) FROM keypairs WHERE id = ?`), id).Scan(&n)
+	switch {
+	case err != nil:
+		return db.wrap(err, "keypair %s", id)
+	case n == 0:
+		return fmt.Errorf("keypair %s: %w", id, store.ErrNotFound)
+	}
+	return fmt.Errorf("keypair %s is destroyed: %w", id, store.ErrConflict)
+}

@@ -1,0 +1,84 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/signet-project/signet/internal/keypair"
+	"github.com/signet-project/signet/internal/keys"
+	"github.com/signet-project/signet/internal/server"
+)
+
+func testKeypairState(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	kp := newKeypair(1, "k")
+	must(t, s.CreateKeypair(ctx, kp, event(1, "Generate", kp.ID)))
+
+	must(t, s.SetKeypairState(ctx, kp.ID, keypair.StateSuspended, at(5), event(2, "Suspend", kp.ID)))
+	got, err := s.GetKeypair(ctx, kp.ID)
+	must(t, err)
+	kp.State, kp.UpdatedAt = keypair.StateSuspended, at(5)
+	same(t, "suspended keypair", got, kp)
+
+	must(t, s.SetKeypairState(ctx, kp.ID, keypair.StateActive, at(6), event(3, "Unsuspend", kp.ID)))
+	got, err = s.GetKeypair(ctx, kp.ID)
+	must(t, err)
+	same(t, "state after unsuspend", got.State, keypair.StateActive)
+
+	err = s.SetKeypairState(ctx, "missing", keypair.StateSuspended, at(7), event(4, "Suspend", "missing"))
+	wantErr(t, "SetKeypairState(missing)", err, errNotFound)
+	if err := s.SetKeypairState(ctx, kp.ID, keypair.StateDestroyed, at(7), nil); err == nil {
+		t.Fatal("SetKeypairState(destroyed) succeeded; destroying goes through DestroyKeypair")
+	}
+
+	must(t, s.DestroyKeypair(ctx, kp.ID, at(8), event(5, "Delete", kp.ID)))
+	err = s.SetKeypairState(ctx, kp.ID, keypair.StateActive, at(9), event(6, "Unsuspend", kp.ID))
+	wantErr(t, "SetKeypairState(destroyed keypair)", err, errConflict)
+	if n := auditCount(t, s); n != 4 {
+		t.Fatalf("audit records: %d, want 4", n)
+	}
+}
+
+func testKeypairDestroy(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	kp := newKeypair(1, "doomed")
+	must(t, s.CreateKeypair(ctx, kp, event(1, "Generate", kp.ID)))
+	must(t, s.DestroyKeypair(ctx, kp.ID, at(10), event(2, "Delete", kp.ID)))
+
+	got, err := s.GetKeypair(ctx, kp.ID)
+	must(t, err)
+	if got.Handle.Blob != nil || got.Handle.URI != "" {
+		t.Fatalf("destroyed keypair keeps its key handle: %+v", got.Handle)
+	}
+	kp.State, kp.UpdatedAt, kp.DestroyedAt = keypair.StateDestroyed, at(10), ptr(at(10))
+	kp.Handle = keys.Handle{Backend: kp.Handle.Backend}
+	same(t, "destroyed keypair", got, kp)
+
+	// Destroying again keeps the first destruction time.
+	must(t, s.DestroyKeypair(ctx, kp.ID, at(20), event(3, "Delete", kp.ID)))
+	got, err = s.GetKeypair(ctx, kp.ID)
+	must(t, err)
+	same(t, "destroyed_at after a second destroy", got.DestroyedAt, ptr(at(10)))
+
+	err = s.DestroyKeypair(ctx, "missing", at(10), event(4, "Delete", "missing"))
+	wantErr(t, "DestroyKeypair(missing)", err, errNotFound)
+
+	// The alias stays taken: the record and its history remain.
+	err = s.CreateKeypair(ctx, newKeypair(2, "doomed"), nil)
+	wantErr(t, "CreateKeypair(alias of a destroyed keypair)", err, errConflict)
+}
+
+func testKeyHandle(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	kp := newKeypair(1, "k")
+	must(t, s.CreateKeypair(ctx, kp, nil))
+	h := keys.Handle{Backend: "disk", URI: "disk:k2", KEK: "kek-2", Blob: []byte("rewrapped")}
+	must(t, s.SetKeyHandle(ctx, kp.ID, h))
+	got, err := s.GetKeypair(ctx, kp.ID)
+	must(t, err)
+	kp.Handle = h
+	same(t, "keypair after SetKeyHandle", got, kp)
+
+	wantErr(t, "SetKeyHandle(missing)", s.SetKeyHandle(ctx, "missing", h), errNotFound)
+	must(t, s.DestroyKeypair(ctx, kp.ID, at(3), nil))
+	wantErr(t, "SetKeyHandle(destroyed)", s.SetKeyHandle(ctx, kp.ID, h), errConflict)
+}
