@@ -76,7 +76,9 @@ func testAuditList(t *testing.T, s server.Store) {
 		{"resource", audit.Filter{ResourceID: "r-2"}, match(func(e *audit.Event) bool { return e.ResourceID == "r-2" })},
 		{"result", audit.Filter{Result: audit.Denied}, match(func(e *audit.Event) bool { return e.Result == audit.Denied })},
 		{"combined", audit.Filter{Action: "Sign", Result: audit.Allowed, To: at(20)},
-			match(func(e *audit.Event) bool { return e.Action == "Sign" && e.Result == audit.Allowed && e.Time.Before(at(20)) })},
+			match(func(e *audit.Event) bool {
+				return e.Action == "Sign" && e.Result == audit.Allowed && e.Time.Before(at(20))
+			})},
 		{"after seq", audit.Filter{AfterSeq: 27}, all[27:]},
 		{"after seq and limit", audit.Filter{AfterSeq: 5, Limit: 4}, all[5:9]},
 		{"none", audit.Filter{ActorID: "u-nobody"}, nil},

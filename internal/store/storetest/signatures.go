@@ -104,7 +104,9 @@ func testSignatureList(t *testing.T, s server.Store) {
 		{"status", siglog.Filter{Status: siglog.StatusSigned}, match(func(r *siglog.Record) bool { return r.Status == siglog.StatusSigned })},
 		{"release", siglog.Filter{ReleaseID: "rel-1"}, match(func(r *siglog.Record) bool { return r.ReleaseID == "rel-1" })},
 		{"combined", siglog.Filter{UserID: "u-bob", Status: siglog.StatusDenied, From: at(5)},
-			match(func(r *siglog.Record) bool { return r.UserID == "u-bob" && r.Status == siglog.StatusDenied && r.Time.After(at(4)) })},
+			match(func(r *siglog.Record) bool {
+				return r.UserID == "u-bob" && r.Status == siglog.StatusDenied && r.Time.After(at(4))
+			})},
 		{"after", siglog.Filter{After: all[16].ID}, all[17:]},
 		{"after and limit", siglog.Filter{After: all[2].ID, Limit: 3}, all[3:6]},
 		{"none", siglog.Filter{UserID: "u-nobody"}, nil},
