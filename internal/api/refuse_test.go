@@ -1,0 +1,151 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/signet-project/signet/internal/audit"
+	"github.com/signet-project/signet/internal/auth"
+	"github.com/signet-project/signet/internal/server/servertest"
+	"github.com/signet-project/signet/internal/siglog"
+)
+
+// TestRefusals covers every refusal of the signing path: each gets its
+// status and stable code, and nothing is signed.
+func TestRefusals(t *testing.T) {
+	env := servertest.Start(t)
+	lead := env.Lead
+	generate(t, env, lead, map[string]any{"alias": "ec", "algorithm": "ecdsa"})
+	generate(t, env, lead, map[string]any{"alias": "susp", "algorithm": "ecdsa"})
+	env.MustDo(t, lead, "POST", "/api/v1/keypairs/susp/suspend", nil, 200)
+	generate(t, env, lead, map[string]any{"alias": "gone", "algorithm": "ecdsa"})
+	env.MustDo(t, lead, "DELETE", "/api/v1/keypairs/gone", nil, 200)
+	generate(t, env, lead, map[string]any{"alias": "off", "algorithm": "ecdsa", "status": "offline"})
+	generate(t, env, lead, map[string]any{"alias": "restricted", "algorithm": "ecdsa", "access": "restricted", "allowed_users": []string{lead.ID}})
+
+	d := sha256.Sum256([]byte("x"))
+	good := map[string]any{"sig_alg": "SHA256withECDSA", "hash": d[:]}
+	dev := env.NewUser(t, "dev", "developer")
+	noCert := &servertest.User{User: dev.User, Token: dev.Token, Client: env.HTTPClient(nil)}
+	otherCert := &servertest.User{User: dev.User, Token: dev.Token, Client: env.HTTPClient(&lead.Cert)}
+	bogus := &servertest.User{User: dev.User, Token: "sgn_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Client: dev.Client}
+	nobody := env.NewUser(t, "nobody")
+	huge := append([]byte(`{"sig_alg":"SHA256withECDSA","hash":"`), bytes.Repeat([]byte("A"), 2<<20)...)
+	huge = append(huge, `"}`...)
+
+	tests := []struct {
+		name   string
+		user   *servertest.User
+		path   string
+		body   any
+		status int
+		code   string
+	}{
+		{"wrong digest length", lead, "ec", map[string]any{"sig_alg": "SHA256withECDSA", "hash": d[:20]}, 400, "bad_digest_length"},
+		{"sha384 alg with sha256 digest", lead, "ec", map[string]any{"sig_alg": "SHA384withECDSA", "hash": d[:]}, 400, "bad_digest_length"},
+		{"unknown alg", lead, "ec", map[string]any{"sig_alg": "MD5withRSA", "hash": d[:]}, 400, "unknown_sig_alg"},
+		{"alg for another key type", lead, "ec", map[string]any{"sig_alg": "SHA256withRSA", "hash": d[:]}, 400, "sig_alg_mismatch"},
+		{"empty hash", lead, "ec", map[string]any{"sig_alg": "SHA256withECDSA"}, 400, "bad_digest_length"},
+		{"unknown keypair", lead, "nope", good, 404, "keypair_not_found"},
+		{"suspended keypair", lead, "susp", good, 403, "keypair_suspended"},
+		{"deleted keypair", lead, "gone", good, 403, "keypair_destroyed"},
+		{"offline keypair", lead, "off", good, 403, "keypair_offline"},
+		{"restricted keypair, not allowed", dev, "restricted", good, 403, "keypair_access_denied"},
+		{"malformed JSON", lead, "ec", []byte(`{"sig_alg": "SHA256withECDSA", "hash": `), 400, "malformed_json"},
+		{"not JSON", lead, "ec", []byte(`sig_alg=x`), 400, "malformed_json"},
+		{"hash not base64", lead, "ec", []byte(`{"sig_alg":"SHA256withECDSA","hash":"!!"}`), 400, "malformed_json"},
+		{"unknown field", lead, "ec", []byte(`{"sig_alg":"SHA256withECDSA","hash":"","digest":"x"}`), 400, "unknown_field"},
+		{"two objects", lead, "ec", []byte(`{"sig_alg":"SHA256withECDSA"}{}`), 400, "malformed_json"},
+		{"empty body", lead, "ec", []byte(``), 400, "malformed_json"},
+		{"oversized body", lead, "ec", huge, 413, "body_too_large"},
+		{"missing token", nil, "ec", good, 401, "missing_api_key"},
+		{"invalid token", bogus, "ec", good, 401, "invalid_api_key"},
+		{"token without client certificate", noCert, "ec", good, 403, "client_certificate_required"},
+		{"client certificate of another user", otherCert, "ec", good, 401, "client_certificate_mismatch"},
+		{"no sign permission", nobody, "ec", good, 403, "permission_denied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := env.Do(t, tt.user, "POST", "/api/v1/keypairs/"+tt.path+"/sign", tt.body)
+			if r.Status != tt.status || r.Code() != tt.code {
+				t.Fatalf("got %s, want %d %s", r, tt.status, tt.code)
+			}
+			var e struct{ Message string }
+			r.JSON(t, &e)
+			if e.Message == "" || strings.Contains(string(r.Body), "signature\"") {
+				t.Fatalf("error body %s: want a message and no signature", r.Body)
+			}
+		})
+	}
+	// No refused request produced a signature; the denied ones are audited.
+	recs, err := env.Store.ListSignatures(context.Background(), siglog.Filter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if r.Status == siglog.StatusSigned || len(r.Signature) > 0 {
+			t.Fatalf("a refused request was signed: %+v", r)
+		}
+	}
+	denied, err := env.Store.ListAudit(context.Background(), audit.Filter{Result: audit.Denied, Action: "Sign", Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(denied) != 6 { // suspended, deleted, offline, restricted, client cert required, no permission
+		t.Fatalf("%d denied Sign events in the audit log, want 6", len(denied))
+	}
+}
+
+func TestExpiredAndRevokedToken(t *testing.T) {
+	var offset atomic.Int64 // the injected clock runs this far ahead
+	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	now := time.Now()
+	env := servertest.Start(t, servertest.WithClock(clock))
+	u := env.NewUser(t, "temp", "developer")
+	env.MustDo(t, u, "GET", "/api/v1/me", nil, 200)
+	tok, err := env.Store.ListTokens(context.Background(), u.ID)
+	if err != nil || len(tok) != 1 {
+		t.Fatalf("tokens: %v %v", tok, err)
+	}
+	if err := env.Store.RevokeToken(context.Background(), tok[0].ID, now, &audit.Event{ID: "rev-" + tok[0].ID, Time: now, Type: "Token", Action: "Revoke", Result: audit.Allowed}); err != nil {
+		t.Fatal(err)
+	}
+	if r := env.Do(t, u, "GET", "/api/v1/me", nil); r.Status != http.StatusUnauthorized || r.Code() != "api_key_revoked" {
+		t.Fatalf("revoked token: %s", r)
+	}
+
+	secret, prefix, hash := auth.NewTokenSecret()
+	exp := now.Add(time.Minute)
+	if err := env.Store.CreateToken(context.Background(), &auth.Token{ID: "tok-exp", UserID: u.ID, Prefix: prefix, Hash: hash,
+		CreatedAt: now.UTC().Truncate(time.Microsecond), ExpiresAt: &exp}, &audit.Event{ID: "ev-exp", Time: now, Type: "Token", Action: "Create", Result: audit.Allowed}); err != nil {
+		t.Fatal(err)
+	}
+	u.Token = secret
+	env.MustDo(t, u, "GET", "/api/v1/me", nil, 200)
+	offset.Store(int64(2 * time.Minute)) // the clock moves past the expiry
+	if r := env.Do(t, u, "GET", "/api/v1/me", nil); r.Status != http.StatusUnauthorized || r.Code() != "api_key_expired" {
+		t.Fatalf("expired token: %s", r)
+	}
+}
+
+func TestNotFoundAndMethodNotAllowedAreJSON(t *testing.T) {
+	env := servertest.Start(t)
+	if r := env.Do(t, env.Lead, "GET", "/api/v1/nothing", nil); r.Status != 404 || r.Code() != "not_found" {
+		t.Fatalf("unknown path: %s", r)
+	}
+	if r := env.Do(t, env.Lead, "PUT", "/api/v1/keypairs", nil); r.Status != 405 || r.Code() != "method_not_allowed" {
+		t.Fatalf("wrong method: %s", r)
+	}
+	if r := env.Do(t, nil, "GET", "/healthz", nil); r.Status != 200 {
+		t.Fatalf("healthz: %s", r)
+	}
+	if r := env.Do(t, nil, "GET", "/readyz", nil); r.Status != 200 {
+		t.Fatalf("readyz: %s", r)
+	}
+}
