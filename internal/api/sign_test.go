@@ -13,7 +13,6 @@ import (
 	"hash"
 	"testing"
 
-
 	"github.com/signet-project/signet/internal/server/servertest"
 )
 
