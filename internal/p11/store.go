@@ -1,0 +1,120 @@
+package p11
+
+import (
+	"context"
+	"crypto/sha256"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// store holds the token's objects, built from the backend's keys and
+// refreshed when a search starts and the list is older than the cache TTL.
+// Handles are stable: the same keypair (or CA certificate) keeps its
+// handles across refreshes, and a handle is never reused for another one.
+type store struct {
+	refreshMu sync.Mutex // one refresh at a time
+
+	mu       sync.Mutex
+	objects  []*object
+	byHandle map[ObjectHandle]*object
+	handles  map[string]ObjectHandle
+	last     ObjectHandle
+	fetched  time.Time
+	fresh    bool
+}
+
+func newStore() *store {
+	return &store{byHandle: map[ObjectHandle]*object{}, handles: map[string]ObjectHandle{}}
+}
+
+// invalidate makes the next search fetch the keys again.
+func (s *store) invalidate() {
+	s.mu.Lock()
+	s.fresh = false
+	s.mu.Unlock()
+}
+
+// get returns the object with handle h, or nil.
+func (s *store) get(h ObjectHandle) *object {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byHandle[h]
+}
+
+// all returns the objects in a stable order.
+func (s *store) all() []*object {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.objects
+}
+
+// refresh fetches the keys from b unless the list is younger than ttl. A
+// nil b (PIN mode, logged out) empties the token. hidden sets CKA_PRIVATE
+// on private keys.
+func (s *store) refresh(ctx context.Context, b Backend, now time.Time, ttl time.Duration, hidden bool, log *slog.Logger) error {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	s.mu.Lock()
+	fresh := s.fresh && now.Sub(s.fetched) < ttl && now.Sub(s.fetched) >= 0
+	s.mu.Unlock()
+	if fresh {
+		return nil
+	}
+	var keys []Key
+	if b != nil {
+		var err error
+		if keys, err = b.Keys(ctx); err != nil {
+			return err
+		}
+	}
+	var objs []*object
+	var ids []string
+	seenCA := map[[32]byte]bool{}
+	for i := range keys {
+		k := &keys[i]
+		ko, err := keyObjects(k, hidden)
+		if err != nil {
+			log.Warn("keypair skipped", "alias", k.Alias, "err", err)
+			continue
+		}
+		for _, o := range ko {
+			objs = append(objs, o)
+			ids = append(ids, objectKey(o.class, k.Ref))
+		}
+		for _, c := range k.Chain {
+			sum := sha256.Sum256(c.Raw)
+			if seenCA[sum] {
+				continue
+			}
+			seenCA[sum] = true
+			objs = append(objs, caObject(c))
+			ids = append(ids, "ca:"+string(sum[:]))
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.byHandle = make(map[ObjectHandle]*object, len(objs))
+	for i, o := range objs {
+		h, ok := s.handles[ids[i]]
+		if !ok {
+			s.last++
+			h = s.last
+			s.handles[ids[i]] = h
+		}
+		o.handle = h
+		s.byHandle[h] = o
+	}
+	s.objects, s.fetched, s.fresh = objs, now, true
+	return nil
+}
+
+func objectKey(class uint, ref string) string {
+	switch class {
+	case CKO_PRIVATE_KEY:
+		return "priv:" + ref
+	case CKO_PUBLIC_KEY:
+		return "pub:" + ref
+	}
+	return "cert:" + ref
+}
