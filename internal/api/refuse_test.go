@@ -19,7 +19,13 @@ import (
 // TestRefusals covers every refusal of the signing path: each gets its
 // status and stable code, and nothing is signed.
 func TestRefusals(t *testing.T) {
-	env := servertest.Start(t)
+	servertest.EachStore(t, func(t *testing.T, store servertest.Option) {
+		env := servertest.Start(t, store)
+		testRefusals(t, env)
+	})
+}
+
+func testRefusals(t *testing.T, env *servertest.Env) {
 	lead := env.Lead
 	generate(t, env, lead, map[string]any{"alias": "ec", "algorithm": "ecdsa"})
 	generate(t, env, lead, map[string]any{"alias": "susp", "algorithm": "ecdsa"})
@@ -103,10 +109,14 @@ func TestRefusals(t *testing.T) {
 }
 
 func TestExpiredAndRevokedToken(t *testing.T) {
+	servertest.EachStore(t, testExpiredAndRevokedToken)
+}
+
+func testExpiredAndRevokedToken(t *testing.T, store servertest.Option) {
 	var offset atomic.Int64 // the injected clock runs this far ahead
 	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	now := time.Now()
-	env := servertest.Start(t, servertest.WithClock(clock))
+	env := servertest.Start(t, store, servertest.WithClock(clock))
 	u := env.NewUser(t, "temp", "developer")
 	env.MustDo(t, u, "GET", "/api/v1/me", nil, 200)
 	tok, err := env.Store.ListTokens(context.Background(), u.ID)

@@ -59,7 +59,13 @@ func digest(h func() hash.Hash, msg string) []byte {
 // TestSignEveryAlgorithm signs with every key type and sig_alg over the real
 // API and verifies each signature with Go's standard library.
 func TestSignEveryAlgorithm(t *testing.T) {
-	env := servertest.Start(t)
+	servertest.EachStore(t, func(t *testing.T, store servertest.Option) {
+		env := servertest.Start(t, store)
+		testSignEveryAlgorithm(t, env)
+	})
+}
+
+func testSignEveryAlgorithm(t *testing.T, env *servertest.Env) {
 	u := env.Lead
 	keysByName := map[string]map[string]any{
 		"rsa2048": {"algorithm": "rsa", "key_size": 2048},

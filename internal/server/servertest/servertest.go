@@ -28,6 +28,8 @@ import (
 	_ "github.com/signet-project/signet/internal/keys/disk" // the disk backend
 	"github.com/signet-project/signet/internal/pki"
 	"github.com/signet-project/signet/internal/server"
+	"github.com/signet-project/signet/internal/store/pgtest"
+	"github.com/signet-project/signet/internal/store/postgres"
 	"github.com/signet-project/signet/internal/store/sqlite"
 )
 
@@ -221,4 +223,27 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// Stores returns an option per store implementation, so that a test can run
+// against each: "sqlite" (a fresh file) and "postgres" (a fresh database
+// from pgtest; the test binary's TestMain must call pgtest.Main).
+func Stores() map[string]Option {
+	return map[string]Option{
+		"sqlite": func(*options) {},
+		"postgres": WithStore(func(t testing.TB) server.Store {
+			st, err := postgres.Open(context.Background(), pgtest.DSN(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}),
+	}
+}
+
+// EachStore runs fn as a subtest per store.
+func EachStore(t *testing.T, fn func(t *testing.T, store Option)) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) { fn(t, Stores()[name]) })
+	}
 }
