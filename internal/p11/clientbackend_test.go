@@ -1,0 +1,78 @@
+package p11
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/sha256"
+	"math/big"
+	"testing"
+
+	"github.com/signet-project/signet/internal/client/clienttest"
+)
+
+// TestClientBackend drives the module over real HTTPS with mutual TLS to the
+// fake API server, configured from the environment as in production.
+func TestClientBackend(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	keys := testKeys()
+	srv.AddKey(t, "rsa", keys["rsa"], true)
+	srv.AddKey(t, "ec", keys["p384"], false)
+	srv.AddKey(t, "gone", keys["p256"], false)
+	srv.SetState("gone", "suspended")
+	vars := srv.Env()
+	m := NewModule(mapEnv(vars, nil))
+	if rv := m.Initialize(nil); rv != CKR_OK {
+		t.Fatal(rv)
+	}
+	defer m.Finalize()
+	h, _ := m.OpenSession(SlotID, CKF_SERIAL_SESSION)
+	// rsa: 3 objects + 2 chain certificates; ec: 2; the suspended key none.
+	if got := find(t, m, h); len(got) != 7 {
+		t.Errorf("%d objects, want 7", len(got))
+	}
+	msg := []byte("hello")
+	sig, rv := signAll(t, m, h, Mechanism{Type: CKM_SHA256_RSA_PKCS}, findKey(t, m, h, CKO_PRIVATE_KEY, "rsa"), msg)
+	sum := sha256.Sum256(msg)
+	if rv != CKR_OK || rsa.VerifyPKCS1v15(keys["rsa"].Public().(*rsa.PublicKey), crypto.SHA256, sum[:], sig) != nil {
+		t.Fatalf("RSA over HTTPS: %v", rv)
+	}
+	sig, rv = signAll(t, m, h, Mechanism{Type: CKM_ECDSA}, findKey(t, m, h, CKO_PRIVATE_KEY, "ec"), sum[:])
+	if rv != CKR_OK || len(sig) != 96 ||
+		!ecdsa.Verify(keys["p384"].Public().(*ecdsa.PublicKey), sum[:], new(big.Int).SetBytes(sig[:48]), new(big.Int).SetBytes(sig[48:])) {
+		t.Fatalf("ECDSA over HTTPS: %v", rv)
+	}
+	signs := srv.Signs()
+	if len(signs) != 2 || signs[0].Tool != "libsignet-pkcs11" || len(signs[0].Hash) != 32 {
+		t.Errorf("server saw %+v", signs)
+	}
+
+	// Without the client certificate the server refuses to sign.
+	delete(vars, "SIGNET_CLIENT_CERT_FILE")
+	delete(vars, "SIGNET_CLIENT_CERT_PASSWORD")
+	m2 := NewModule(mapEnv(vars, nil))
+	m2.Initialize(nil)
+	defer m2.Finalize()
+	h2, _ := m2.OpenSession(SlotID, CKF_SERIAL_SESSION)
+	if _, rv := signAll(t, m2, h2, Mechanism{Type: CKM_ECDSA}, findKey(t, m2, h2, CKO_PRIVATE_KEY, "ec"), sum[:]); rv != CKR_FUNCTION_REJECTED {
+		t.Errorf("sign without the second factor: %v", rv)
+	}
+}
+
+func TestClientBackendPINMode(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	srv.AddKey(t, "ec", testKeys()["p256"], false)
+	vars := srv.Env()
+	delete(vars, "SIGNET_API_KEY")
+	m := NewModule(mapEnv(vars, nil))
+	m.Initialize(nil)
+	defer m.Finalize()
+	h, _ := m.OpenSession(SlotID, CKF_SERIAL_SESSION)
+	if rv := m.Login(h, CKU_USER, []byte("not-the-key")); rv != CKR_PIN_INCORRECT {
+		t.Errorf("login with a wrong API key: %v", rv)
+	}
+	if rv := m.Login(h, CKU_USER, []byte(srv.APIKey)); rv != CKR_OK {
+		t.Fatalf("login with the API key: %v", rv)
+	}
+	findKey(t, m, h, CKO_PRIVATE_KEY, "ec")
+}
