@@ -51,15 +51,25 @@ func TestSignMechanisms(t *testing.T) {
 		verify   func(sig []byte) bool
 	}{
 		{"RSA-PKCS DigestInfo SHA-256", "rsa", Mechanism{Type: CKM_RSA_PKCS}, digestInfo(crypto.SHA256, msg), "SHA256withRSA", digest(crypto.SHA256, msg),
-			func(s []byte) bool { return rsa.VerifyPKCS1v15(rsaPub, crypto.SHA256, digest(crypto.SHA256, msg), s) == nil }},
+			func(s []byte) bool {
+				return rsa.VerifyPKCS1v15(rsaPub, crypto.SHA256, digest(crypto.SHA256, msg), s) == nil
+			}},
 		{"RSA-PKCS DigestInfo SHA-384", "rsa", Mechanism{Type: CKM_RSA_PKCS}, digestInfo(crypto.SHA384, msg), "SHA384withRSA", digest(crypto.SHA384, msg),
-			func(s []byte) bool { return rsa.VerifyPKCS1v15(rsaPub, crypto.SHA384, digest(crypto.SHA384, msg), s) == nil }},
+			func(s []byte) bool {
+				return rsa.VerifyPKCS1v15(rsaPub, crypto.SHA384, digest(crypto.SHA384, msg), s) == nil
+			}},
 		{"RSA-PKCS DigestInfo SHA-512", "rsa", Mechanism{Type: CKM_RSA_PKCS}, digestInfo(crypto.SHA512, msg), "SHA512withRSA", digest(crypto.SHA512, msg),
-			func(s []byte) bool { return rsa.VerifyPKCS1v15(rsaPub, crypto.SHA512, digest(crypto.SHA512, msg), s) == nil }},
+			func(s []byte) bool {
+				return rsa.VerifyPKCS1v15(rsaPub, crypto.SHA512, digest(crypto.SHA512, msg), s) == nil
+			}},
 		{"SHA256-RSA-PKCS", "rsa", Mechanism{Type: CKM_SHA256_RSA_PKCS}, msg, "SHA256withRSA", digest(crypto.SHA256, msg),
-			func(s []byte) bool { return rsa.VerifyPKCS1v15(rsaPub, crypto.SHA256, digest(crypto.SHA256, msg), s) == nil }},
+			func(s []byte) bool {
+				return rsa.VerifyPKCS1v15(rsaPub, crypto.SHA256, digest(crypto.SHA256, msg), s) == nil
+			}},
 		{"SHA512-RSA-PKCS", "rsa", Mechanism{Type: CKM_SHA512_RSA_PKCS}, msg, "SHA512withRSA", digest(crypto.SHA512, msg),
-			func(s []byte) bool { return rsa.VerifyPKCS1v15(rsaPub, crypto.SHA512, digest(crypto.SHA512, msg), s) == nil }},
+			func(s []byte) bool {
+				return rsa.VerifyPKCS1v15(rsaPub, crypto.SHA512, digest(crypto.SHA512, msg), s) == nil
+			}},
 		{"RSA-PKCS-PSS", "rsa", Mechanism{Type: CKM_RSA_PKCS_PSS, Param: pssParam(CKM_SHA256, CKG_MGF1_SHA256, 32)}, digest(crypto.SHA256, msg),
 			"SHA256withRSA/PSS", digest(crypto.SHA256, msg),
 			func(s []byte) bool {
