@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"github.com/signet-project/signet/internal/errs"
 	"github.com/signet-project/signet/internal/guard"
 	"github.com/signet-project/signet/internal/policy"
+	"github.com/signet-project/signet/internal/request"
 	"github.com/signet-project/signet/internal/siglog"
 )
 
@@ -27,18 +29,19 @@ type auditList struct {
 	Next   string         `json:"next"`
 }
 
-// logAccess checks audit.view, and audit.export for a CSV download.
-func (a *API) logAccess(r *http.Request, p policy.Principal, log string) (csvOut bool, err error) {
-	format := r.URL.Query().Get("format")
+// logAccess checks audit.view for a page, or audit.export for a download
+// (?format=csv or ?format=json), and returns the export format ("" for a page).
+func (a *API) logAccess(r *http.Request, p policy.Principal, log string) (format string, err error) {
+	format = r.URL.Query().Get("format")
 	if format != "" && format != "json" && format != "csv" {
-		return false, errs.BadRequest("invalid_format", "format must be json or csv, got %q", format)
+		return "", errs.BadRequest("invalid_format", "format must be json or csv, got %q", format)
 	}
 	act, action := policy.AuditView, "View"
-	if format == "csv" {
+	if format != "" {
 		act, action = policy.AuditExport, "Export"
 	}
 	t := guard.Target{Type: log, Action: action}
-	return format == "csv", a.Guard.Check(r.Context(), p, policy.Request{Action: act}, t)
+	return format, a.Guard.Check(r.Context(), p, policy.Request{Action: act}, t)
 }
 
 func timeParam(q url.Values, name string) (time.Time, error) {
@@ -62,7 +65,7 @@ func timeRange(q url.Values) (from, to time.Time, err error) {
 }
 
 func (a *API) listSignatures(w http.ResponseWriter, r *http.Request, p policy.Principal) error {
-	csvOut, err := a.logAccess(r, p, "SignatureLog")
+	format, err := a.logAccess(r, p, "SignatureLog")
 	if err != nil {
 		return err
 	}
@@ -77,6 +80,16 @@ func (a *API) listSignatures(w http.ResponseWriter, r *http.Request, p policy.Pr
 	}
 	f := siglog.Filter{From: from, To: to, UserID: q.Get("user"), KeypairID: q.Get("keypair"),
 		Status: q.Get("status"), ReleaseID: q.Get("release"), After: q.Get("after"), Limit: limit}
+	if format != "" {
+		return exportLog(w, "signatures", format, signatureHeader, signatureRow, func(after string) ([]*siglog.Record, string, error) {
+			f.After, f.Limit = after, exportPage
+			recs, err := a.Logs.ListSignatures(r.Context(), f)
+			if len(recs) == 0 {
+				return nil, "", err
+			}
+			return recs, recs[len(recs)-1].ID, err
+		}, f.After, a.exportFailed(r))
+	}
 	recs, err := a.Logs.ListSignatures(r.Context(), f)
 	if err != nil {
 		return errs.Internal(err)
@@ -88,15 +101,12 @@ func (a *API) listSignatures(w http.ResponseWriter, r *http.Request, p policy.Pr
 	if len(recs) == limit {
 		out.Next = recs[len(recs)-1].ID
 	}
-	if csvOut {
-		return writeCSV(w, "signatures.csv", out.Next, signatureHeader, len(recs), func(i int) []string { return signatureRow(recs[i]) })
-	}
 	renderJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request, p policy.Principal) error {
-	csvOut, err := a.logAccess(r, p, "AuditLog")
+	format, err := a.logAccess(r, p, "AuditLog")
 	if err != nil {
 		return err
 	}
@@ -117,6 +127,19 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request, p policy.Princip
 	}
 	f := audit.Filter{From: from, To: to, ActorID: q.Get("actor"), Action: q.Get("action"), Type: q.Get("type"),
 		ResourceID: q.Get("resource"), Result: q.Get("result"), AfterSeq: after, Limit: limit}
+	if format != "" {
+		return exportLog(w, "audit", format, auditHeader, auditRow, func(after string) ([]*audit.Event, string, error) {
+			f.AfterSeq, f.Limit = 0, exportPage
+			if after != "" {
+				f.AfterSeq, _ = strconv.ParseInt(after, 10, 64)
+			}
+			evs, err := a.Logs.ListAudit(r.Context(), f)
+			if len(evs) == 0 {
+				return nil, "", err
+			}
+			return evs, strconv.FormatInt(evs[len(evs)-1].Seq, 10), err
+		}, q.Get("after"), a.exportFailed(r))
+	}
 	evs, err := a.Logs.ListAudit(r.Context(), f)
 	if err != nil {
 		return errs.Internal(err)
@@ -127,9 +150,6 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request, p policy.Princip
 	}
 	if len(evs) == limit {
 		out.Next = strconv.FormatInt(evs[len(evs)-1].Seq, 10)
-	}
-	if csvOut {
-		return writeCSV(w, "audit.csv", out.Next, auditHeader, len(evs), func(i int) []string { return auditRow(evs[i]) })
 	}
 	renderJSON(w, http.StatusOK, out)
 	return nil
@@ -174,17 +194,67 @@ func csvSafe(s string) string {
 	return s
 }
 
-func writeCSV(w http.ResponseWriter, name, next string, header []string, n int, row func(int) []string) error {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	if next != "" {
-		w.Header().Set("X-Next-Cursor", next)
+// exportPage is the page size an export reads the store with.
+const exportPage = 1000
+
+// exportLog streams every matching record as CSV or as one JSON array,
+// reading the store a page at a time. A store error after the first byte
+// can only cut the download short (a JSON export then lacks its closing
+// bracket); it is logged through fail.
+func exportLog[T any](w http.ResponseWriter, name, format string, header []string, row func(T) []string,
+	page func(after string) ([]T, string, error), after string, fail func(error)) error {
+	first, next, err := page(after)
+	if err != nil {
+		return errs.Internal(err)
 	}
-	cw := csv.NewWriter(w)
-	_ = cw.Write(header)
-	for i := range n {
-		_ = cw.Write(row(i))
+	w.Header().Set("Cache-Control", "no-store")
+	if format == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+		cw := csv.NewWriter(w)
+		_ = cw.Write(header)
+		for recs := first; len(recs) > 0; {
+			for _, rec := range recs {
+				_ = cw.Write(row(rec))
+			}
+			if len(recs) < exportPage {
+				break
+			}
+			if recs, next, err = page(next); err != nil {
+				fail(err) // headers are sent: cut short
+				return nil
+			}
+		}
+		cw.Flush()
+		return nil
 	}
-	cw.Flush()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
+	enc := json.NewEncoder(w)
+	_, _ = w.Write([]byte("["))
+	n := 0
+	for recs := first; len(recs) > 0; {
+		for _, rec := range recs {
+			if n > 0 {
+				_, _ = w.Write([]byte(","))
+			}
+			_ = enc.Encode(rec)
+			n++
+		}
+		if len(recs) < exportPage {
+			break
+		}
+		if recs, next, err = page(next); err != nil {
+			fail(err)
+			return nil
+		}
+	}
+	_, _ = w.Write([]byte("]\n"))
 	return nil
+}
+
+func (a *API) exportFailed(r *http.Request) func(error) {
+	return func(err error) {
+		a.log.Error("log export cut short", "request_id", request.MetaFrom(r.Context()).ID, "path", r.URL.Path, "err", err)
+	}
 }
