@@ -7,9 +7,10 @@
 // internal/p11 for the token, the login rules and the configuration).
 // functions.c holds the function list and the unsupported functions.
 //
-// pin.c keeps the library loaded once loaded (RTLD_NODELETE): a Go
-// runtime cannot be unloaded, and programs such as OpenSSL's
-// pkcs11-provider dlclose modules at exit.
+// A Go runtime cannot be unloaded, and programs such as OpenSSL's
+// pkcs11-provider dlclose modules and then call C_Finalize from exit
+// handlers. Go's linker marks c-shared libraries DF_1_NODELETE, so the
+// library stays mapped; testdata/abi.c checks exactly that sequence.
 package main
 
 /*

@@ -73,7 +73,12 @@ func newFixture(t *testing.T) *fixture {
 		f.pubs[k.alias] = f.write(t, k.alias+".pub.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki}))
 		f.ids[k.alias] = hex.EncodeToString(p11.ObjectID(kp.ID))
 	}
-	f.env = append(os.Environ(), "PKCS11_PROVIDER_MODULE="+modulePath, "SIGNET_PKCS11_LOG=warn")
+	for _, kv := range os.Environ() { // none of the caller's own credentials
+		if !strings.HasPrefix(kv, "SIGNET_") && !strings.HasPrefix(kv, "SM_") {
+			f.env = append(f.env, kv)
+		}
+	}
+	f.env = append(f.env, "PKCS11_PROVIDER_MODULE="+modulePath, "SIGNET_PKCS11_LOG=warn")
 	for k, v := range f.srv.Env() {
 		f.env = append(f.env, k+"="+v)
 	}
@@ -216,6 +221,24 @@ func TestPkcs11Tool(t *testing.T) {
 			}
 		})
 	}
+	t.Run("PIN mode: the PIN is the API key", func(t *testing.T) {
+		saved := f.env
+		defer func() { f.env = saved }()
+		f.env = nil
+		for _, kv := range saved {
+			if !strings.HasPrefix(kv, "SIGNET_API_KEY=") {
+				f.env = append(f.env, kv)
+			}
+		}
+		if out := f.tool(t, true, "-L"); !strings.Contains(out, "login required") {
+			t.Errorf("token does not require login:\n%s", out)
+		}
+		f.tool(t, false, "-l", "--pin", "wrong-key", "-O")
+		sig := f.path("pin-mode.sig")
+		f.tool(t, true, "-l", "--pin", f.srv.APIKey, "--sign", "--id", f.ids["ec-key"], "-m", "ECDSA", "-i", hash, "-o", sig,
+			"--signature-format", "openssl")
+		verify(t, "pkeyutl", "-verify", "-pubin", "-inkey", f.pubs["ec-key"], "-in", hash, "-sigfile", sig)
+	})
 	t.Run("RSA-PKCS refuses a bare hash", func(t *testing.T) {
 		out := f.tool(t, false, "--sign", "--id", f.ids["rsa-key"], "-m", "RSA-PKCS", "-i", hash, "-o", f.path("bad.sig"))
 		// pkcs11-tool retries a failed C_Sign with C_SignUpdate, which

@@ -1,0 +1,24 @@
+package main_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestCABI builds testdata/abi.c and runs it against the module: the C
+// calling conventions hosts rely on, checked from C.
+func TestCABI(t *testing.T) {
+	f := newFixture(t)
+	bin := f.path("abi")
+	out, err := exec.Command("cc", "-I/usr/include/p11-kit-1", "-o", bin, "testdata/abi.c", "-ldl").CombinedOutput()
+	if err != nil {
+		t.Fatalf("cc: %v\n%s", err, out)
+	}
+	got := f.run(t, true, bin, modulePath)
+	for _, want := range []string{"done", "atexit C_CloseSession 0x0", "atexit C_Finalize 0x0"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
+	}
+}
