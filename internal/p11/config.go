@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -35,7 +36,7 @@ func (e Env) tool() string {
 var configKeys = map[string]bool{
 	"SIGNET_HOST": true, "SIGNET_API_KEY": true, "SIGNET_CLIENT_CERT_FILE": true, "SIGNET_CLIENT_CERT_PASSWORD": true,
 	"SIGNET_CA_FILE": true, "SM_HOST": true, "SM_API_KEY": true, "SM_CLIENT_CERT_FILE": true, "SM_CLIENT_CERT_PASSWORD": true,
-	"SIGNET_PKCS11_LOG": true, "SIGNET_PKCS11_LOG_FILE": true,
+	"SIGNET_PKCS11_LOG": true, "SIGNET_PKCS11_LOG_FILE": true, "SIGNET_PKCS11_KEYS": true,
 }
 
 // ParseConfig reads a configuration file: NAME=value lines with the names
@@ -100,6 +101,7 @@ type configured struct {
 	log      *slog.Logger
 	logFile  io.Closer
 	host     string
+	keys     []string // alias patterns from SIGNET_PKCS11_KEYS
 	backend  Backend
 	pinLogin func(ctx context.Context, pin string) (Backend, error)
 }
@@ -110,6 +112,7 @@ func (m *Module) configure() configured {
 	var c configured
 	get, err := m.env.settings()
 	c.log, c.logFile = m.newLogger(get)
+	c.keys = splitList(get("SIGNET_PKCS11_KEYS"))
 	if m.opts.logger != nil {
 		c.log = m.opts.logger
 	}
@@ -176,4 +179,32 @@ func (m *Module) newLogger(get func(string) string) (*slog.Logger, io.Closer) {
 	}
 	h := slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})
 	return slog.New(h).With("module", "libsignet-pkcs11"), closer
+}
+
+// splitList splits a comma-separated list, dropping empty entries.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// keyFilter returns whether the token shows the keypair alias: always
+// when patterns is empty, else when alias matches one of the path.Match
+// patterns.
+func keyFilter(patterns []string) func(alias string) bool {
+	return func(alias string) bool {
+		if len(patterns) == 0 {
+			return true
+		}
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, alias); ok {
+				return true
+			}
+		}
+		return false
+	}
 }

@@ -134,3 +134,18 @@ func TestLogFileAndLevel(t *testing.T) {
 		t.Error("a secret reached the log")
 	}
 }
+
+func TestKeyFilter(t *testing.T) {
+	env := mapEnv(map[string]string{"SIGNET_PKCS11_KEYS": " rsa , p3* ,"}, nil)
+	m := NewModule(env, WithBackend(standardFake(t)))
+	m.Initialize(nil)
+	defer m.Finalize()
+	h, _ := m.OpenSession(SlotID, CKF_SERIAL_SESSION)
+	got := map[string]bool{}
+	for _, o := range find(t, m, h, Attribute{Type: CKA_CLASS, Value: ulong(CKO_PRIVATE_KEY)}) {
+		got[string(attr(t, m, h, o, CKA_LABEL))] = true
+	}
+	if len(got) != 2 || !got["rsa"] || !got["p384"] {
+		t.Errorf("shown keys %v, want rsa and p384", got)
+	}
+}

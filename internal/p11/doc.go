@@ -42,7 +42,12 @@
 // NAME=value lines with the same names (see [ParseConfig]); the
 // environment wins over it. SIGNET_PKCS11_LOG sets the log level (off,
 // error, warn, info, debug; default error) and SIGNET_PKCS11_LOG_FILE the
-// file (default stderr). PINs, API keys and passwords are never logged. A
+// file (default stderr). SIGNET_PKCS11_KEYS, a comma-separated list of
+// aliases or path.Match patterns ("release-*"), limits the keypairs the
+// token shows; the libp11 engine (osslsigncode, openssl -engine pkcs11)
+// up to 0.4.12 stops listing keys at the first one it does not know, such
+// as Ed25519, so list only the keys such tools use. PINs, API keys and
+// passwords are never logged. A
 // bad configuration does not fail C_Initialize; it is logged and searches
 // then fail with CKR_FUNCTION_FAILED.
 //

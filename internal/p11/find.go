@@ -2,6 +2,8 @@ package p11
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 )
 
 // snapshot returns the login state and the current backend and store.
@@ -9,6 +11,13 @@ func (m *Module) snapshot() (b Backend, loggedIn, pinMode bool, st *store) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.backend, m.loggedIn, m.pinLogin != nil, m.store
+}
+
+// filter returns the SIGNET_PKCS11_KEYS filter.
+func (m *Module) filter() func(string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.show
 }
 
 // FindObjectsInit is C_FindObjectsInit. It refreshes the objects from the
@@ -30,7 +39,7 @@ func (m *Module) FindObjectsInit(h SessionHandle, tmpl []Attribute) RV {
 	b, loggedIn, pinMode, st := m.snapshot()
 	ctx, cancel := context.WithTimeout(context.Background(), m.opts.timeout)
 	defer cancel()
-	if err := st.refresh(ctx, b, m.opts.now(), m.opts.ttl, pinMode, m.logger()); err != nil {
+	if err := st.refresh(ctx, b, m.opts.now(), m.opts.ttl, m.filter(), pinMode, m.logger()); err != nil {
 		m.logger().Error("listing keypairs failed", "err", err)
 		return backendRV(err)
 	}
@@ -102,7 +111,15 @@ func (m *Module) GetAttributeValue(h SessionHandle, obj ObjectHandle, tmpl []Att
 	if rv != CKR_OK {
 		return rv
 	}
-	return o.getAttributes(tmpl)
+	rv = o.getAttributes(tmpl)
+	if log := m.logger(); log.Enabled(context.Background(), slog.LevelDebug) {
+		types := make([]string, len(tmpl))
+		for i, a := range tmpl {
+			types[i] = fmt.Sprintf("0x%x", uint(a.Type))
+		}
+		log.Debug("attributes", "object", obj, "types", types, "rv", rv)
+	}
+	return rv
 }
 
 // GetObjectSize is C_GetObjectSize: the total length of the attributes.

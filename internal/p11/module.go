@@ -43,6 +43,7 @@ type Module struct {
 	nextSession SessionHandle
 	serial      string
 	store       *store
+	show        func(alias string) bool // SIGNET_PKCS11_KEYS
 }
 
 type options struct {
@@ -138,6 +139,7 @@ func (m *Module) Initialize(args *InitArgs) RV {
 	sum := sha256.Sum256([]byte(c.host))
 	m.serial = hex.EncodeToString(sum[:8])
 	m.sessions, m.loggedIn, m.store = map[SessionHandle]*session{}, false, newStore()
+	m.show = keyFilter(c.keys)
 	m.initialized = true
 	m.log.Info("initialized", "host", c.host, "pin_mode", m.pinLogin != nil)
 	return CKR_OK

@@ -50,9 +50,9 @@ func (s *store) all() []*object {
 }
 
 // refresh fetches the keys from b unless the list is younger than ttl. A
-// nil b (PIN mode, logged out) empties the token. hidden sets CKA_PRIVATE
-// on private keys.
-func (s *store) refresh(ctx context.Context, b Backend, now time.Time, ttl time.Duration, hidden bool, log *slog.Logger) error {
+// nil b (PIN mode, logged out) empties the token. Only keys whose alias
+// passes show are kept. hidden sets CKA_PRIVATE on private keys.
+func (s *store) refresh(ctx context.Context, b Backend, now time.Time, ttl time.Duration, show func(string) bool, hidden bool, log *slog.Logger) error {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	s.mu.Lock()
@@ -73,6 +73,9 @@ func (s *store) refresh(ctx context.Context, b Backend, now time.Time, ttl time.
 	seenCA := map[[32]byte]bool{}
 	for i := range keys {
 		k := &keys[i]
+		if !show(k.Alias) {
+			continue
+		}
 		ko, err := keyObjects(k, hidden)
 		if err != nil {
 			log.Warn("keypair skipped", "alias", k.Alias, "err", err)
