@@ -3,6 +3,7 @@ package p11
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -191,4 +192,54 @@ func TestCallRecoversPanics(t *testing.T) {
 	if rv != CKR_GENERAL_ERROR || !strings.Contains(log.String(), "backend exploded") {
 		t.Fatalf("rv = %v, log %q", rv, log.String())
 	}
+}
+
+// TestConcurrentSessions runs searches and signatures from many threads, as
+// a host with CKF_OS_LOCKING_OK may (run it with -race).
+func TestConcurrentSessions(t *testing.T) {
+	m, _ := open(t, standardFake(t), WithCacheTTL(0))
+	mechs := map[string]MechanismType{"p256": CKM_ECDSA_SHA256, "rsa": CKM_SHA256_RSA_PKCS, "ed": CKM_EDDSA}
+	labels := []string{"p256", "rsa", "ed"}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for i := range 8 {
+		wg.Go(func() {
+			label := labels[i%3]
+			h, rv := m.OpenSession(SlotID, CKF_SERIAL_SESSION)
+			if rv != CKR_OK {
+				errs <- rv.String()
+				return
+			}
+			defer m.CloseSession(h)
+			for range 5 {
+				if rv := signOnce(m, h, label, mechs[label]); rv != CKR_OK {
+					errs <- label + ": " + rv.String()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+// signOnce finds the private key label and signs with mech, without t (it
+// runs on other goroutines).
+func signOnce(m *Module, h SessionHandle, label string, mech MechanismType) RV {
+	tmpl := []Attribute{{Type: CKA_CLASS, Value: ulong(CKO_PRIVATE_KEY)}, {Type: CKA_LABEL, Value: []byte(label)}}
+	if rv := m.FindObjectsInit(h, tmpl); rv != CKR_OK {
+		return rv
+	}
+	found, rv := m.FindObjects(h, 1)
+	m.FindObjectsFinal(h)
+	if rv != CKR_OK || len(found) != 1 {
+		return CKR_OBJECT_HANDLE_INVALID
+	}
+	if rv := m.SignInit(h, Mechanism{Type: mech}, found[0]); rv != CKR_OK {
+		return rv
+	}
+	_, rv = m.Sign(h, []byte("data"), make([]byte, 512))
+	return rv
 }
