@@ -70,6 +70,9 @@ func algorithmOf(key crypto.Signer) (keys.Algorithm, error) {
 		if len(k.Primes) != 2 {
 			return a, errs.BadRequest("unsupported_key_algorithm", "multi-prime RSA keys are not supported")
 		}
+		if err := k.Validate(); err != nil {
+			return a, errs.BadRequest("invalid_key", "the RSA key to import is invalid")
+		}
 	case *ecdsa.PrivateKey:
 		a = keys.Algorithm{Type: sigalg.ECDSA, Curve: k.Curve.Params().Name}
 	case ed25519.PrivateKey:

@@ -81,6 +81,9 @@ func importTemplates(key crypto.Signer, id []byte, label string) (keys.Algorithm
 		if len(k.Primes) != 2 || (a.Bits != 2048 && a.Bits != 3072 && a.Bits != 4096) {
 			return a, nil, nil, badAlgorithm(a)
 		}
+		if err := k.Validate(); err != nil {
+			return a, nil, nil, errs.BadRequest("invalid_key", "the RSA key to import is invalid")
+		}
 		k.Precompute()
 		e := []byte{byte(k.E >> 24), byte(k.E >> 16), byte(k.E >> 8), byte(k.E)}
 		pub = append(pub, attr(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_RSA), attr(pkcs11.CKA_MODULUS, k.N.Bytes()),

@@ -127,7 +127,7 @@ func initToken(util, tmp, tokens string, tok Token) (string, error) {
 	cmd := exec.Command(util, "--init-token", "--free", "--label", tok.Label, "--pin", tok.PIN, "--so-pin", tok.SOPIN)
 	cmd.Env = append(os.Environ(), "SOFTHSM2_CONF="+conf)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("softhsm2-util --init-token: %v: %s", err, strings.ReplaceAll(string(out), tok.PIN, "***"))
+		return "", fmt.Errorf("softhsm2-util --init-token: %v: %s", err, strings.NewReplacer(tok.PIN, "***", tok.SOPIN, "***").Replace(string(out)))
 	}
 	made, err := os.ReadDir(stage)
 	if err != nil || len(made) != 1 {
