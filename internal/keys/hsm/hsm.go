@@ -117,6 +117,7 @@ func (k *HSM) Create(ctx context.Context, spec keys.Spec) (keys.Handle, crypto.P
 	h := k.handle(id)
 	pub, err := k.public(ctx, id)
 	if err != nil {
+		k.Destroy(ctx, h) // leave no orphan on the token
 		return keys.Handle{}, nil, err
 	}
 	return h, pub, nil
