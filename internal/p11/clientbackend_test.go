@@ -1,12 +1,16 @@
 package p11
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"math/big"
 	"testing"
+	"time"
 
 	"github.com/signet-project/signet/internal/client/clienttest"
 )
@@ -75,4 +79,37 @@ func TestClientBackendPINMode(t *testing.T) {
 		t.Fatalf("login with the API key: %v", rv)
 	}
 	findKey(t, m, h, CKO_PRIVATE_KEY, "ec")
+}
+
+// TestDynamicKeyRotation: when the server replaces a key, a signature made
+// with the new key is refused (CKR_KEY_CHANGED) rather than handed out
+// under the old public key, and the next search shows the new key under
+// the same handle.
+func TestDynamicKeyRotation(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	srv.AddKey(t, "dyn", testKeys()["p256"], false)
+	m := NewModule(mapEnv(srv.Env(), nil), WithCacheTTL(time.Hour))
+	m.Initialize(nil)
+	defer m.Finalize()
+	h, _ := m.OpenSession(SlotID, CKF_SERIAL_SESSION)
+	key := findKey(t, m, h, CKO_PRIVATE_KEY, "dyn")
+	sum := sha256.Sum256([]byte("x"))
+
+	next, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	srv.Rotate(t, "dyn", next)
+	if _, rv := signAll(t, m, h, Mechanism{Type: CKM_ECDSA}, key, sum[:]); rv != CKR_KEY_CHANGED {
+		t.Fatalf("sign across a rotation = %v, want CKR_KEY_CHANGED", rv)
+	}
+	if again := findKey(t, m, h, CKO_PRIVATE_KEY, "dyn"); again != key {
+		t.Errorf("handle changed from %d to %d", key, again)
+	}
+	point := attr(t, m, h, findKey(t, m, h, CKO_PUBLIC_KEY, "dyn"), CKA_EC_POINT)
+	e, _ := next.PublicKey.ECDH()
+	if !bytes.HasSuffix(point, e.Bytes()) {
+		t.Error("the new public key is not shown after the refresh")
+	}
+	sig, rv := signAll(t, m, h, Mechanism{Type: CKM_ECDSA}, key, sum[:])
+	if rv != CKR_OK || !ecdsa.Verify(&next.PublicKey, sum[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
+		t.Fatalf("sign with the new key: %v", rv)
+	}
 }
