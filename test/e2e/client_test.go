@@ -22,9 +22,10 @@ import (
 
 // client talks to one signetd with an API token and a client certificate.
 type client struct {
-	base  string // https://127.0.0.1:port
-	token string
-	http  *http.Client
+	base   string // https://127.0.0.1:port
+	token  string
+	http   *http.Client
+	header http.Header // added to every request
 }
 
 // creds are a user's credentials.
@@ -88,7 +89,10 @@ func certPool(t *testing.T, path string) *x509.CertPool {
 // newClient returns a client of the server at addr over HTTP/2, or over
 // HTTP/1.1 when h1 is set; both keep their connections alive.
 func newClient(addr string, c creds, h1 bool) *client {
-	tc := &tls.Config{RootCAs: c.roots, Certificates: []tls.Certificate{c.cert}}
+	tc := &tls.Config{RootCAs: c.roots}
+	if len(c.cert.Certificate) > 0 {
+		tc.Certificates = []tls.Certificate{c.cert}
+	}
 	tr := &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 16, ForceAttemptHTTP2: !h1}
 	if h1 {
 		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
@@ -101,6 +105,7 @@ type apiError struct {
 	Status  int
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Body    []byte `json:"-"`
 }
 
 func (e *apiError) Error() string {
@@ -122,6 +127,9 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 	if err != nil {
 		return err
 	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
 	req.Header.Set("x-api-key", c.token)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -136,7 +144,7 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 		return err
 	}
 	if resp.StatusCode/100 != 2 {
-		e := &apiError{Status: resp.StatusCode}
+		e := &apiError{Status: resp.StatusCode, Body: data}
 		_ = json.Unmarshal(data, e)
 		if e.Code == "" {
 			e.Message = string(data)

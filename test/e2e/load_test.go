@@ -21,9 +21,11 @@ type received struct {
 }
 
 // load signs random digests from several goroutines until each gets a
-// transport error (the server went away) or the context ends.
+// transport error (the server went away), stop is called, or the context
+// ends.
 type load struct {
 	wg        sync.WaitGroup
+	stopped   atomic.Bool
 	inflight  atomic.Int64
 	ok        atomic.Int64
 	transport atomic.Int64 // requests that ended in a transport error
@@ -43,7 +45,7 @@ func startLoad(ctx context.Context, addr string, cr creds, alias string, workers
 		go func() {
 			defer l.wg.Done()
 			defer c.http.CloseIdleConnections()
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && !l.stopped.Load() {
 				if !l.signOne(ctx, c, alias) {
 					return
 				}
@@ -96,6 +98,9 @@ func (l *load) waitFor(t *testing.T, n int64, p *proc) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// stop asks the workers to stop after the request each has under way.
+func (l *load) stop() { l.stopped.Store(true) }
 
 // wait waits for every worker to stop and returns what they received. It
 // fails the test if any request got an HTTP answer other than 200.

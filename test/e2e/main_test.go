@@ -5,8 +5,8 @@
 //
 //	go test -tags e2e ./test/e2e/ -v
 //
-// TestMain builds signetd once (or uses $SIGNET_BIN_DIR/signetd when set, as
-// scripts/test.sh does after make build); PostgreSQL comes from pgtest.
+// The first test builds signetd (or uses $SIGNET_BIN_DIR/signetd when set,
+// as scripts/test.sh does after make build); PostgreSQL comes from pgtest.
 package e2e
 
 import (
@@ -17,28 +17,37 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/signet-project/signet/internal/store/pgtest"
 )
 
-// signetd is the path of the binary under test.
-var signetd string
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func TestMain(m *testing.M) {
-	bin, err := binary()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		os.Exit(1)
+var (
+	buildOnce sync.Once
+	built     string
+	buildErr  error
+)
+
+// signetd returns the path of the binary under test, building it on first
+// use. It is built inside the tests rather than before them so that go
+// test records what binary consults (see trackSources).
+func signetd(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() { built, buildErr = binary() })
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	signetd = bin
-	pgtest.Main(m)
+	return built
 }
 
 // binary returns $SIGNET_BIN_DIR/signetd, or builds it. The build goes to a
 // directory in the user cache named after the module root, replaced
 // atomically, so that repeated runs reuse one file rather than leaving one
-// per run behind (pgtest.Main exits, so TestMain cannot clean up after it).
+// per run behind (pgtest.Main exits, so nothing can clean up after the
+// tests).
 func binary() (string, error) {
 	if dir := os.Getenv("SIGNET_BIN_DIR"); dir != "" {
 		p, err := filepath.Abs(filepath.Join(dir, "signetd"))
@@ -80,5 +89,33 @@ func binary() (string, error) {
 		os.Remove(tmp.Name())
 		return "", err
 	}
-	return bin, nil
+	return bin, trackSources(root)
+}
+
+// trackSources stats every file of the main module's packages that signetd
+// is built from, and go.mod and go.sum. go test records what a test stats,
+// so a cached result of this package is reused only while signetd's
+// sources are unchanged (it cannot see the binary's own inputs otherwise).
+func trackSources(root string) error {
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if .Module.Main}}{{.Dir}}{{end}}{{end}}", "./cmd/signetd")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("go list -deps ./cmd/signetd: %w", err)
+	}
+	dirs := append(strings.Fields(string(out)), root)
+	for _, d := range dirs {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if !e.IsDir() && (d != root || e.Name() == "go.mod" || e.Name() == "go.sum") {
+				if _, err := os.Stat(filepath.Join(d, e.Name())); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }

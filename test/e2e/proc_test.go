@@ -71,7 +71,7 @@ func start(t *testing.T, name string, env []string, args ...string) *proc {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(signetd, args...)
+	cmd := exec.Command(signetd(t), args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// The server dies with the test binary.
@@ -209,7 +209,7 @@ func run(t *testing.T, env []string, args ...string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, signetd, args...)
+	cmd := exec.CommandContext(ctx, signetd(t), args...)
 	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -223,4 +223,20 @@ func run(t *testing.T, env []string, args ...string) (int, string) {
 	}
 	t.Fatalf("signetd %s: %v\n%s", strings.Join(args, " "), err, out.String())
 	return -1, ""
+}
+
+// runOK runs signetd with args and fails the test unless it exits 0. It
+// returns stdout.
+func runOK(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, signetd(t), args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("signetd %s: %v\n%s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	return stdout.String()
 }
