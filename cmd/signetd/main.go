@@ -15,7 +15,7 @@ import (
 
 	// Key backends compiled into signetd.
 	_ "github.com/signet-project/signet/internal/keys/disk"
-	// _ "github.com/signet-project/signet/internal/keys/hsm"
+	_ "github.com/signet-project/signet/internal/keys/hsm"
 )
 
 func main() {

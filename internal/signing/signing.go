@@ -196,6 +196,11 @@ func (s *Service) signer(ctx context.Context, kp *keypair.Keypair) (crypto.Signe
 	if ok {
 		return sg, nil
 	}
+	// A disk key is sealed to its keypair id; the handle must name this row's
+	// own id, so a blob copied into another row cannot be used there.
+	if kp.Handle.Backend == "disk" && kp.Handle.URI != "disk:"+kp.ID {
+		return nil, errs.New(http.StatusInternalServerError, "key_handle_mismatch", "the key of keypair %s does not belong to it", kp.Alias)
+	}
 	sg, err := s.Keypairs.Backends[kp.Storage].Signer(ctx, kp.Handle)
 	if err != nil {
 		return nil, errs.Wrap(err, http.StatusBadGateway, "key_backend_error", "the %s key backend cannot use the key of %s", kp.Storage, kp.Alias)
