@@ -96,14 +96,18 @@ type Keypair struct {
 type Request struct {
 	Action  Action
 	Keypair *Keypair // the keypair acted upon, if any
+	Release *Release // for Sign: the live release holding Keypair, if any
 }
 
 // Decision is Authorize's answer. Code and Reason say why it was denied, in
 // words that name the missing permission or factor and nothing secret.
+// Counts tells that an allowed signature counts toward Request.Release, so
+// the caller must reserve it from the budget before signing.
 type Decision struct {
 	Allow  bool
 	Code   string
 	Reason string
+	Counts bool
 }
 
 func deny(code, reason string) Decision { return Decision{Code: code, Reason: reason} }
@@ -144,9 +148,8 @@ func Authorize(p Principal, req Request, now time.Time) Decision {
 			return deny("keypair_destroyed", "keypair has been deleted")
 		case kp.State == "suspended":
 			return deny("keypair_suspended", "keypair is suspended")
-		case kp.Status == "offline":
-			return deny("keypair_offline", "keypair is offline: it signs only inside an approved release window")
 		}
+		return signWindow(kp, req.Release)
 	}
 	return Decision{Allow: true}
 }

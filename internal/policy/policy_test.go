@@ -90,3 +90,42 @@ func TestKeypairAccess(t *testing.T) {
 		})
 	}
 }
+
+func TestReleaseWindow(t *testing.T) {
+	now := time.Now()
+	dev := Principal{UserID: "dev", Name: "dev", Roles: []string{RoleDeveloper}, SecondFactor: true}
+	online := &Keypair{State: "active", Status: "online", Access: "open"}
+	offline := &Keypair{State: "active", Status: "offline", Access: "open"}
+	rel := func(status string, participant bool, remaining int) *Release {
+		return &Release{ID: "r1", Status: status, Participant: participant, Remaining: remaining}
+	}
+	tests := []struct {
+		name   string
+		kp     *Keypair
+		rel    *Release
+		code   string // "" = allowed
+		counts bool
+	}{
+		{"offline, no release", offline, nil, "keypair_offline", false},
+		{"offline, pending release", offline, rel("pending", true, 5), "release_not_approved", false},
+		{"offline, before the window", offline, rel("not_started", true, 5), "release_not_started", false},
+		{"offline, after the window", offline, rel("completed", true, 5), "release_ended", false},
+		{"offline, not a participant", offline, rel("in_progress", false, 5), "not_release_participant", false},
+		{"offline, inside the window", offline, rel("in_progress", true, 5), "", true},
+		{"offline, budget spent", offline, rel("in_progress", true, 0), "release_quota_exhausted", false},
+		{"online, no release", online, nil, "", false},
+		{"online, participant inside the window", online, rel("in_progress", true, 1), "", true},
+		{"online, participant, budget spent", online, rel("in_progress", true, 0), "release_quota_exhausted", false},
+		{"online, non-participant: not counted nor limited", online, rel("in_progress", false, 0), "", false},
+		{"online, outside the window: not counted nor limited", online, rel("not_started", true, 0), "", false},
+		{"online, pending release: not counted", online, rel("pending", true, 0), "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Authorize(dev, Request{Action: Sign, Keypair: tt.kp, Release: tt.rel}, now)
+			if (tt.code == "") != d.Allow || d.Code != tt.code || d.Counts != tt.counts {
+				t.Fatalf("got %+v, want code %q counts %v", d, tt.code, tt.counts)
+			}
+		})
+	}
+}

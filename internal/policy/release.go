@@ -1,0 +1,44 @@
+package policy
+
+// Release is what authorization needs to know of the live release holding
+// the keypair of a signing request.
+type Release struct {
+	ID          string
+	Status      string // effective status now: pending, not_started, in_progress, completed
+	Participant bool   // the principal takes part in it
+	Remaining   int    // signatures left in its budget
+}
+
+// signWindow applies the release rules of DESIGN.md: an offline keypair
+// signs only inside an approved release window, by a participant; an online
+// keypair signs any time, and its signature counts toward its release when
+// a participant signs inside the window. A counted signature needs budget.
+func signWindow(kp *Keypair, rel *Release) Decision {
+	offline := kp.Status == "offline"
+	if rel == nil {
+		if offline {
+			return deny("keypair_offline", "keypair is offline: it signs only inside an approved release window, and it is in no release")
+		}
+		return Decision{Allow: true}
+	}
+	inWindow := rel.Status == "in_progress"
+	if offline {
+		switch {
+		case rel.Status == "pending":
+			return deny("release_not_approved", "keypair is offline and its release "+rel.ID+" is not approved yet")
+		case rel.Status == "not_started":
+			return deny("release_not_started", "keypair is offline and the window of release "+rel.ID+" has not started")
+		case !inWindow:
+			return deny("release_ended", "keypair is offline and the window of release "+rel.ID+" has ended")
+		case !rel.Participant:
+			return deny("not_release_participant", "keypair is offline and you are not a participant of release "+rel.ID)
+		}
+	}
+	if !inWindow || !rel.Participant {
+		return Decision{Allow: true}
+	}
+	if rel.Remaining <= 0 {
+		return deny("release_quota_exhausted", "release "+rel.ID+" has used all its signatures")
+	}
+	return Decision{Allow: true, Counts: true}
+}
