@@ -29,6 +29,9 @@ type CA struct {
 // NewRoot makes a self-signed root CA for signer's key, valid from now for
 // validity. The root does not limit the length of the path below it.
 func NewRoot(subject pkix.Name, signer crypto.Signer, validity time.Duration, now time.Time) (*CA, error) {
+	if signer == nil {
+		return nil, errors.New("pki: root CA needs a signer")
+	}
 	tmpl := caTemplate(subject, validity, -1)
 	if err := tmpl.Validate(); err != nil {
 		return nil, err
@@ -43,6 +46,9 @@ func NewRoot(subject pkix.Name, signer crypto.Signer, validity time.Duration, no
 // NewIntermediate issues a subordinate CA for signer's key. The new CA may
 // issue end-entity certificates only (path length 0).
 func (ca *CA) NewIntermediate(subject pkix.Name, signer crypto.Signer, validity time.Duration, now time.Time) (*CA, error) {
+	if signer == nil {
+		return nil, errors.New("pki: intermediate CA needs a signer")
+	}
 	cert, err := ca.Issue(caTemplate(subject, validity, 0), signer.Public(), now)
 	if err != nil {
 		return nil, err

@@ -162,3 +162,32 @@ func TestSerialsAndFingerprint(t *testing.T) {
 		}
 	}
 }
+
+func TestPathLenFits(t *testing.T) {
+	cases := []struct {
+		name          string
+		issuerMax     int
+		issuerMaxZero bool
+		pathLen       int
+		want          bool
+	}{
+		{"unlimited issuer, unlimited CA", -1, false, -1, true},
+		{"unlimited issuer, limited CA", -1, false, 3, true},
+		{"zero issuer", 0, true, 0, false},
+		{"unset issuer (no limit)", 0, false, -1, true},
+		{"issuer 1, CA 0", 1, false, 0, true},
+		{"issuer 1, CA 1", 1, false, 1, false},
+		{"issuer 1, unlimited CA", 1, false, -1, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			issuer := &x509.Certificate{MaxPathLen: c.issuerMax, MaxPathLenZero: c.issuerMaxZero}
+			if got := pathLenFits(issuer, c.pathLen); got != c.want {
+				t.Errorf("pathLenFits = %v, want %v", got, c.want)
+			}
+		})
+	}
+	if _, err := NewRoot(pkix.Name{CommonName: "x"}, nil, time.Hour, time.Now()); err == nil {
+		t.Error("NewRoot without a signer succeeded")
+	}
+}
