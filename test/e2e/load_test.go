@@ -4,8 +4,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -57,17 +55,15 @@ func startLoad(ctx context.Context, addr string, cr creds, alias string, workers
 
 // signOne signs one digest; it returns false once the server is gone.
 func (l *load) signOne(ctx context.Context, c *client, alias string) bool {
-	var msg [32]byte
-	rand.Read(msg[:])
-	digest := sha256.Sum256(msg[:])
+	digest := randomDigest()
 	l.inflight.Add(1)
-	s, err := c.sign(ctx, alias, "SHA256withECDSA", digest[:])
+	s, err := c.sign(ctx, alias, "SHA256withECDSA", digest)
 	l.inflight.Add(-1)
 	var ae *apiError
 	switch {
 	case err == nil:
 		l.mu.Lock()
-		l.got = append(l.got, received{id: s.SignatureID, digest: digest[:], signature: s.Signature})
+		l.got = append(l.got, received{id: s.SignatureID, digest: digest, signature: s.Signature})
 		l.mu.Unlock()
 		l.ok.Add(1)
 		return true

@@ -4,8 +4,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -64,10 +62,7 @@ func activity(t *testing.T, addr string, cr creds) {
 	c := newClient(addr, cr, false)
 	c.createKeypair(t, map[string]any{"alias": "tamper", "algorithm": "ecdsa", "curve": "P-256"})
 	sign := func(c *client) error {
-		var msg [32]byte
-		rand.Read(msg[:])
-		d := sha256.Sum256(msg[:])
-		_, err := c.sign(context.Background(), "tamper", "SHA256withECDSA", d[:])
+		_, err := c.sign(context.Background(), "tamper", "SHA256withECDSA", randomDigest())
 		return err
 	}
 	for range 6 {
