@@ -1,0 +1,82 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/signet-project/signet/internal/client"
+)
+
+// apiFixes tells what to do about each stable error code of the API.
+var apiFixes = map[string]string{
+	"missing_api_key":             "set SIGNET_API_KEY, or run \"signet credentials save\"",
+	"invalid_api_key":             "the API key is not known to this server: check SIGNET_API_KEY{api_key} or ask a Lead for a new token",
+	"api_key_expired":             "the API key has expired: ask a Lead for a new token (signetd token create USER) and save it with \"signet credentials save\"",
+	"api_key_revoked":             "the API key was revoked: ask a Lead for a new token and save it with \"signet credentials save\"",
+	"user_disabled":               "your user is disabled: ask a Lead to enable it",
+	"client_certificate_required": "this action needs your client certificate: set SIGNET_CLIENT_CERT_FILE (PKCS#12) and SIGNET_CLIENT_CERT_PASSWORD",
+	"client_certificate_unknown":  "the server does not know this client certificate{client_cert_file}: ask a Lead to issue one (signetd client-cert issue USER)",
+	"client_certificate_expired":  "the client certificate{client_cert_file} has expired: ask a Lead to issue a new one",
+	"client_certificate_revoked":  "the client certificate{client_cert_file} was revoked: ask a Lead to issue a new one",
+	"client_certificate_mismatch": "the client certificate{client_cert_file} belongs to another user than the API key: use the pair issued to you",
+	"permission_denied":           "ask a Lead for a role with this permission; \"signet healthcheck\" lists what you may do",
+	"keypair_access_denied":       "the keypair is restricted: ask a Lead to add you to its allowed users or groups",
+	"keypair_suspended":           "unsuspend it with \"signet keypair unsuspend ALIAS\" (needs keypair.manage)",
+	"keypair_offline":             "offline keypairs sign only inside an approved release window; use an online keypair",
+	"keypair_destroyed":           "the keypair was deleted and cannot sign: generate a new one with \"signet keypair generate\"",
+	"keypair_not_found":           "list the keypairs you may see with \"signet keypair ls\"",
+	"alias_taken":                 "choose another alias; \"signet keypair describe ALIAS\" shows the existing keypair",
+	"unknown_sig_alg":             "pass --sig-alg with one of the names above, or leave it out to pick the keypair's default",
+	"sig_alg_mismatch":            "pass a --sig-alg that fits the keypair's algorithm, or leave it out",
+	"key_algorithm_mismatch":      "pass a --sig-alg that fits the keypair's algorithm, or leave it out",
+	"bad_digest_length":           "pass a --digest-alg that matches --sig-alg, or leave both out",
+	"storage_unavailable":         "use --storage disk, or ask the administrator to configure the HSM",
+	"batch_too_large":             "sign at most 1000 files per request (signet splits larger sets itself; upgrade signet)",
+	"invalid_format":              "use --format csv or --format json",
+}
+
+// explainAPI maps an API error to an exit code, its reason and the fix.
+func (a *app) explainAPI(e *client.APIError) (int, string, string) {
+	msg := e.Message
+	if e.Code != "" {
+		msg += " [" + e.Code + "]"
+	}
+	fix := apiFixes[e.Code]
+	code := exitError
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		code = exitCredentials
+	case e.Code == "client_certificate_required":
+		code = exitCredentials
+	case e.Status == http.StatusForbidden:
+		code = exitDenied
+	case e.Status == http.StatusNotFound:
+		code = exitNotFound
+		if fix == "" {
+			fix = "check SIGNET_HOST" + a.from("host") + ": it should be the server's base URL, without /api/v1"
+		}
+	case e.Status == http.StatusConflict:
+		code = exitConflict
+	case e.Status == http.StatusBadRequest:
+		code = exitUsage
+	}
+	if fix == "" {
+		switch {
+		case e.Status == http.StatusBadRequest:
+			fix = "correct the value named above; --help lists the accepted values"
+		case e.Status >= 500:
+			fix = "a server-side problem: retry, and ask the administrator to check the signetd logs"
+		default:
+			fix = "check the command's arguments; \"signet healthcheck\" checks the setup"
+		}
+	}
+	return code, msg, a.fill(fix)
+}
+
+// fill replaces {field} in a fix with where that credential came from.
+func (a *app) fill(fix string) string {
+	for _, f := range []string{"api_key", "client_cert_file", "host"} {
+		fix = strings.ReplaceAll(fix, "{"+f+"}", a.from(f))
+	}
+	return fix
+}
