@@ -20,13 +20,13 @@ type check struct {
 }
 
 type health struct {
-	Credentials []credView      `json:"credentials"`
-	TLS         *client.TLSInfo `json:"tls,omitempty"`
-	User        *client.User    `json:"user,omitempty"`
+	Credentials  []credView      `json:"credentials"`
+	TLS          *client.TLSInfo `json:"tls,omitempty"`
+	User         *client.User    `json:"user,omitempty"`
 	SecondFactor bool            `json:"second_factor"`
-	Can         map[string]bool `json:"can"`
-	Checks      []check         `json:"checks"`
-	OK          bool            `json:"ok"`
+	Can          map[string]bool `json:"can"`
+	Checks       []check         `json:"checks"`
+	OK           bool            `json:"ok"`
 }
 
 type credView struct {

@@ -78,4 +78,3 @@ signet asks you to type the alias; elsewhere pass --yes.`,
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
 }
-

@@ -13,8 +13,8 @@ import (
 
 // logFlags are the filters of logs ls and logs export.
 type logFlags struct {
-	kind, from, to                          string
-	user, keypair, status, release          string // signature log
+	kind, from, to                           string
+	user, keypair, status, release           string // signature log
 	actor, action, resType, resource, result string // audit log
 }
 

@@ -214,4 +214,3 @@ func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s has mode %#o", args[0], fi.Mode().Perm())
 	}
 }
-

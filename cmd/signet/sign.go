@@ -17,8 +17,8 @@ const batchMax = 1000
 
 type signOpts struct {
 	alias, output, outDir, digestAlg, sigAlg, format, cert, chain, tool string
-	inputs                                                             []string
-	recursive, quiet                                                   bool
+	inputs                                                              []string
+	recursive, quiet                                                    bool
 }
 
 type signResult struct {
