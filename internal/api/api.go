@@ -19,6 +19,7 @@ import (
 	"github.com/signet-project/signet/internal/guard"
 	"github.com/signet-project/signet/internal/keypair"
 	"github.com/signet-project/signet/internal/policy"
+	"github.com/signet-project/signet/internal/release"
 	"github.com/signet-project/signet/internal/request"
 	"github.com/signet-project/signet/internal/siglog"
 	"github.com/signet-project/signet/internal/signing"
@@ -39,6 +40,7 @@ type Deps struct {
 	Auth     *auth.Authenticator
 	Keypairs *keypair.Service
 	Signing  *signing.Service
+	Releases *release.Service
 	Logs     LogStore
 	Guard    *guard.Guard
 	// Ready reports each dependency's health for /readyz; nil values are healthy.

@@ -1,5 +1,7 @@
 package api
 
+import "github.com/signet-project/signet/internal/release"
+
 // Route is one entry of the route table. Request and Response are zero
 // values of the body types, from which the OpenAPI document is generated.
 type Route struct {
@@ -46,6 +48,21 @@ func (a *API) Routes() []Route {
 			Auth: true, Request: signBody{}, Response: signAnswer{}, handle: a.sign},
 		{Name: "signBatch", Method: "POST", Path: "/api/v1/keypairs/{ref}/sign-batch", Summary: "Sign many digests in one request",
 			Auth: true, Request: batchBody{}, Response: batchAnswer{}, handle: a.signBatch},
+
+		{Name: "listReleases", Method: "GET", Path: "/api/v1/releases", Summary: "List releases",
+			Auth: true, Query: []string{"status", "keypair", "limit", "after"}, Response: releaseList{}, handle: a.listReleases},
+		{Name: "createRelease", Method: "POST", Path: "/api/v1/releases", Summary: "Create (or, offline, request) a release",
+			Auth: true, Request: release.CreateRequest{}, Response: releaseView{}, Status: 201, handle: a.createRelease},
+		{Name: "describeRelease", Method: "GET", Path: "/api/v1/releases/{id}", Summary: "Describe a release",
+			Auth: true, Response: releaseView{}, handle: a.describeRelease},
+		{Name: "updateRelease", Method: "PATCH", Path: "/api/v1/releases/{id}", Summary: "Update a release (fields allowed depend on its status)",
+			Auth: true, Request: release.UpdateRequest{}, Response: releaseView{}, handle: a.updateRelease},
+		{Name: "approveRelease", Method: "POST", Path: "/api/v1/releases/{id}/approve", Summary: "Approve a pending release",
+			Auth: true, Request: decisionBody{}, Response: releaseView{}, handle: a.approveRelease},
+		{Name: "rejectRelease", Method: "POST", Path: "/api/v1/releases/{id}/reject", Summary: "Reject a pending release",
+			Auth: true, Request: decisionBody{}, Response: releaseView{}, handle: a.rejectRelease},
+		{Name: "closeRelease", Method: "POST", Path: "/api/v1/releases/{id}/close", Summary: "Close a release early",
+			Auth: true, Response: releaseView{}, handle: a.closeRelease},
 
 		{Name: "listSignatures", Method: "GET", Path: "/api/v1/logs/signatures", Summary: "Signature log (format=json or csv)",
 			Auth: true, Query: []string{"from", "to", "user", "keypair", "status", "release", "limit", "after", "format"},

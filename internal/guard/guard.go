@@ -33,15 +33,29 @@ type Target struct {
 // and returns a 403 error naming what is missing. If the denial cannot be
 // audited, the error says so (the request is refused either way).
 func (g *Guard) Check(ctx context.Context, p policy.Principal, req policy.Request, t Target) error {
+	_, err := g.Decide(ctx, p, req, t)
+	return err
+}
+
+// Decide is Check that also returns the decision, for callers that need
+// more than allow or deny (Decision.Counts).
+func (g *Guard) Decide(ctx context.Context, p policy.Principal, req policy.Request, t Target) (policy.Decision, error) {
 	d := policy.Authorize(p, req, g.Now())
 	if d.Allow {
-		return nil
+		return d, nil
 	}
-	ev := g.Event(ctx, p, t, audit.Denied, d.Reason)
-	if err := g.Journal.Commit(ctx, journal.Entry{Events: []*audit.Event{ev}}); err != nil {
-		return errs.Wrap(err, http.StatusServiceUnavailable, "audit_unavailable", "request refused: the audit log cannot be written")
+	return d, g.Deny(ctx, p, t, errs.New(http.StatusForbidden, d.Code, "%s", d.Reason))
+}
+
+// Deny audits a refusal decided outside policy (for example an exhausted
+// budget found by the store) and returns err, or an audit_unavailable error
+// if the refusal cannot be recorded.
+func (g *Guard) Deny(ctx context.Context, p policy.Principal, t Target, err *errs.Error) error {
+	ev := g.Event(ctx, p, t, audit.Denied, err.Message)
+	if cerr := g.Journal.Commit(ctx, journal.Entry{Events: []*audit.Event{ev}}); cerr != nil {
+		return errs.Wrap(cerr, http.StatusServiceUnavailable, "audit_unavailable", "request refused: the audit log cannot be written")
 	}
-	return errs.New(http.StatusForbidden, d.Code, "%s", d.Reason)
+	return err
 }
 
 // Event builds an audit event for p acting on t, stamped now.

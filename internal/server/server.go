@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/signet-project/signet/internal/api"
@@ -19,6 +20,7 @@ import (
 	"github.com/signet-project/signet/internal/journal"
 	"github.com/signet-project/signet/internal/keypair"
 	"github.com/signet-project/signet/internal/keys"
+	"github.com/signet-project/signet/internal/release"
 	"github.com/signet-project/signet/internal/signing"
 )
 
@@ -34,14 +36,23 @@ type Options struct {
 	MaxBatch       int // journal group-commit cap
 	Log            *slog.Logger
 	Now            func() time.Time
+	// ReleaseApprovals is the number of approvals an offline release needs
+	// (account setting; nil means 1).
+	ReleaseApprovals func() int
 }
 
 // Server is a running signetd.
 type Server struct {
-	opts    Options
-	journal *journal.Journal
-	http    *http.Server
-	API     *api.API
+	opts     Options
+	journal  *journal.Journal
+	http     *http.Server
+	API      *api.API
+	releases *release.Service
+
+	jobsCtx  context.Context
+	stopJobs context.CancelFunc
+	jobsOnce sync.Once     // starts the jobs, or marks them never started
+	jobs     chan struct{} // closed when the jobs have stopped
 }
 
 // New builds the server. Call Serve, then Shutdown.
@@ -64,9 +75,10 @@ func New(o Options) *Server {
 	j := journal.New(o.Store, jopts...)
 	g := &guard.Guard{Journal: j, Now: o.Now}
 	kps := &keypair.Service{Store: o.Store, Backends: o.Backends, Guard: g, DefaultStorage: o.DefaultStorage}
-	sg := &signing.Service{Keypairs: kps, Journal: j, Guard: g, Observe: m.ObserveSign}
+	sg := &signing.Service{Keypairs: kps, Releases: o.Store, Journal: j, Guard: g, Observe: m.ObserveSign}
+	rel := &release.Service{Store: o.Store, Keypairs: kps, Users: o.Store, Guard: g, ApprovalsRequired: o.ReleaseApprovals}
 	a := api.New(api.Deps{
-		Log: o.Log, Auth: auth.NewAuthenticator(o.Store, o.Now), Keypairs: kps, Signing: sg,
+		Log: o.Log, Auth: auth.NewAuthenticator(o.Store, o.Now), Keypairs: kps, Signing: sg, Releases: rel,
 		Logs: o.Store, Guard: g, Metrics: m, MaxBody: o.MaxBody,
 		Ready: func(ctx context.Context) map[string]error { return ready(ctx, o) },
 	})
@@ -88,8 +100,12 @@ func New(o Options) *Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
 	}
-	return &Server{opts: o, journal: j, http: hs, API: a}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{opts: o, journal: j, http: hs, API: a, releases: rel, jobsCtx: ctx, stopJobs: cancel, jobs: make(chan struct{})}
 }
+
+// jobEvery is how often background jobs (release status moves) run.
+const jobEvery = 15 * time.Second
 
 func ready(ctx context.Context, o Options) map[string]error {
 	out := map[string]error{"store": o.Store.Ping(ctx)}
@@ -103,8 +119,14 @@ func ready(ctx context.Context, o Options) map[string]error {
 	return out
 }
 
-// Serve serves HTTPS on ln until Shutdown.
+// Serve serves HTTPS on ln until Shutdown, and runs the background jobs.
 func (s *Server) Serve(ln net.Listener) error {
+	s.jobsOnce.Do(func() {
+		go func() {
+			defer close(s.jobs)
+			s.releases.Run(s.jobsCtx, jobEvery, func(err error) { s.opts.Log.Error("release job", "err", err) })
+		}()
+	})
 	err := s.http.ServeTLS(ln, "", "")
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -117,6 +139,9 @@ func (s *Server) Serve(ln net.Listener) error {
 // backends and the store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	s.stopJobs()
+	s.jobsOnce.Do(func() { close(s.jobs) })
+	<-s.jobs
 	s.journal.Close()
 	for name, km := range s.opts.Backends {
 		if cerr := km.Close(); cerr != nil {

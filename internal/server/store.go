@@ -7,6 +7,7 @@ import (
 	"github.com/signet-project/signet/internal/auth"
 	"github.com/signet-project/signet/internal/journal"
 	"github.com/signet-project/signet/internal/keypair"
+	"github.com/signet-project/signet/internal/release"
 	"github.com/signet-project/signet/internal/siglog"
 )
 
@@ -19,6 +20,8 @@ type Store interface {
 	auth.Store
 	auth.CertStore
 	journal.Writer
+	release.Store
+	release.Phases
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close closes the database.

@@ -7,6 +7,7 @@ package signing
 import (
 	"context"
 	"crypto"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -19,9 +20,11 @@ import (
 	"github.com/signet-project/signet/internal/journal"
 	"github.com/signet-project/signet/internal/keypair"
 	"github.com/signet-project/signet/internal/policy"
+	"github.com/signet-project/signet/internal/release"
 	"github.com/signet-project/signet/internal/request"
 	"github.com/signet-project/signet/internal/sigalg"
 	"github.com/signet-project/signet/internal/siglog"
+	"github.com/signet-project/signet/internal/store"
 )
 
 // MaxBatch is the largest number of digests in one batch request.
@@ -52,9 +55,17 @@ type Result struct {
 // Observer receives the outcome of every signing request, for metrics.
 type Observer func(alg, result string, d time.Duration)
 
+// Releases is what signing needs of the releases domain.
+type Releases interface {
+	LiveReleaseFor(ctx context.Context, keypairID string, now time.Time) (*release.Release, error)
+	Reserve(ctx context.Context, releaseID string, n int) (bool, error)
+	Refund(ctx context.Context, releaseID string, n int) error
+}
+
 // Service signs.
 type Service struct {
 	Keypairs *keypair.Service
+	Releases Releases // optional
 	Journal  *journal.Journal
 	Guard    *guard.Guard
 	Observe  Observer
@@ -74,12 +85,23 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 		}
 	}()
 	var alg sigalg.Alg
-	alg, kp, err = s.check(ctx, p, r)
+	var counted *release.Release
+	alg, kp, counted, err = s.check(ctx, p, r)
 	if err != nil {
 		if e := errs.As(err); e.Status == http.StatusForbidden {
 			outcome = siglog.StatusDenied
 		}
 		return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
+	}
+	if counted != nil {
+		// Give back what was reserved unless the signatures go out.
+		defer func() {
+			if err != nil {
+				if rerr := s.Releases.Refund(context.WithoutCancel(ctx), counted.ID, len(r.Items)); rerr != nil {
+					err = errors.Join(err, rerr)
+				}
+			}
+		}()
 	}
 	signer, err := s.signer(ctx, kp)
 	if err != nil {
@@ -97,6 +119,9 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 		}
 		rec := s.record(ctx, p, r, kp, alg, it, now)
 		rec.Status, rec.Signature = siglog.StatusSigned, sig
+		if counted != nil {
+			rec.ReleaseID = counted.ID
+		}
 		ev := s.Guard.Event(ctx, p, guard.Target{Type: "Keypair", Action: "Sign", ID: kp.ID, Name: kp.Alias}, audit.Allowed, "")
 		ev.Details = map[string]string{"signature_id": rec.ID, "sig_alg": alg.Name, "generation": fmt.Sprint(kp.Generation)}
 		entries[i] = journal.Entry{Signature: rec, Events: []*audit.Event{ev}}
@@ -111,42 +136,75 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 }
 
 // check validates the request and authorizes it. kp is returned whenever it
-// was found, so refusals can name it.
-func (s *Service) check(ctx context.Context, p policy.Principal, r Request) (sigalg.Alg, *keypair.Keypair, error) {
-	alg, err := sigalg.Parse(r.SigAlg)
-	if err != nil {
-		return alg, nil, err
+// was found, so refusals can name it; counted is the release whose budget
+// the request has reserved from, if any.
+func (s *Service) check(ctx context.Context, p policy.Principal, r Request) (alg sigalg.Alg, kp *keypair.Keypair, counted *release.Release, err error) {
+	if alg, err = sigalg.Parse(r.SigAlg); err != nil {
+		return alg, nil, nil, err
 	}
 	if len(r.Items) == 0 {
-		return alg, nil, errs.BadRequest("no_digest", "nothing to sign: give a hash")
+		return alg, nil, nil, errs.BadRequest("no_digest", "nothing to sign: give a hash")
 	}
 	if len(r.Items) > MaxBatch {
-		return alg, nil, errs.BadRequest("batch_too_large", "at most %d digests in one request, got %d", MaxBatch, len(r.Items))
+		return alg, nil, nil, errs.BadRequest("batch_too_large", "at most %d digests in one request, got %d", MaxBatch, len(r.Items))
 	}
 	for i, it := range r.Items {
 		if err := alg.CheckInput(it.Input); err != nil {
 			if len(r.Items) > 1 {
 				e := errs.As(err)
-				return alg, nil, errs.BadRequest(e.Code, "item %d: %s", i, e.Message)
+				return alg, nil, nil, errs.BadRequest(e.Code, "item %d: %s", i, e.Message)
 			}
-			return alg, nil, err
+			return alg, nil, nil, err
 		}
 	}
-	kp, err := s.Keypairs.Get(ctx, r.Keypair)
-	if err != nil {
-		return alg, nil, err
+	if kp, err = s.Keypairs.Get(ctx, r.Keypair); err != nil {
+		return alg, nil, nil, err
 	}
 	if string(kp.Algorithm.Type) != string(alg.Key) {
-		return alg, kp, errs.BadRequest("sig_alg_mismatch", "%s needs an %s key; keypair %s is %s", alg.Name, alg.Key, kp.Alias, kp.Algorithm.Type)
+		return alg, kp, nil, errs.BadRequest("sig_alg_mismatch", "%s needs an %s key; keypair %s is %s", alg.Name, alg.Key, kp.Alias, kp.Algorithm.Type)
+	}
+	rel, facts, err := s.release(ctx, p, kp)
+	if err != nil {
+		return alg, kp, nil, err
 	}
 	t := guard.Target{Type: "Keypair", Action: "Sign", ID: kp.ID, Name: kp.Alias}
-	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.Sign, Keypair: kp.Facts()}, t); err != nil {
-		return alg, kp, err
+	d, err := s.Guard.Decide(ctx, p, policy.Request{Action: policy.Sign, Keypair: kp.Facts(), Release: facts}, t)
+	if err != nil {
+		return alg, kp, nil, err
 	}
 	if _, ok := s.Keypairs.Backends[kp.Storage]; !ok {
-		return alg, kp, errs.Unavailable("storage_unavailable", "storage %q of keypair %s is not configured on this server", kp.Storage, kp.Alias)
+		return alg, kp, nil, errs.Unavailable("storage_unavailable", "storage %q of keypair %s is not configured on this server", kp.Storage, kp.Alias)
 	}
-	return alg, kp, nil
+	if !d.Counts {
+		return alg, kp, nil, nil
+	}
+	ok, err := s.Releases.Reserve(ctx, rel.ID, len(r.Items))
+	if err != nil {
+		return alg, kp, nil, errs.Wrap(err, http.StatusServiceUnavailable, "store_unavailable", "cannot reserve signatures from release %s now", rel.Name)
+	}
+	if !ok {
+		e := errs.New(http.StatusForbidden, "release_quota_exhausted",
+			"release %s allows %d signatures and has no room for %d more", rel.Name, rel.MaxSignatures, len(r.Items))
+		return alg, kp, nil, s.Guard.Deny(ctx, p, t, e)
+	}
+	return alg, kp, rel, nil
+}
+
+// release finds the live release holding kp and the facts policy needs.
+func (s *Service) release(ctx context.Context, p policy.Principal, kp *keypair.Keypair) (*release.Release, *policy.Release, error) {
+	if s.Releases == nil {
+		return nil, nil, nil
+	}
+	now := s.Guard.Now()
+	rel, err := s.Releases.LiveReleaseFor(ctx, kp.ID, now)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, errs.Wrap(err, http.StatusServiceUnavailable, "store_unavailable", "cannot read the releases of keypair %s now", kp.Alias)
+	}
+	return rel, &policy.Release{ID: rel.ID, Status: rel.Effective(now), Participant: rel.HasParticipant(p.UserID),
+		Remaining: rel.MaxSignatures - rel.Used}, nil
 }
 
 // refuse records a refused request in the signature log (one row for the

@@ -59,6 +59,7 @@ type options struct {
 	ca         *pki.CA
 	logTo      io.Writer
 	defStorage string
+	approvals  int
 }
 
 // Option configures Start.
@@ -85,6 +86,9 @@ func WithCA(ca *pki.CA) Option { return func(o *options) { o.ca = ca } }
 // WithClock injects the server's clock.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
+// WithReleaseApprovals sets how many approvals an offline release needs.
+func WithReleaseApprovals(n int) Option { return func(o *options) { o.approvals = n } }
+
 // WithLog sends the server's log to w (default: discarded).
 func WithLog(w io.Writer) Option { return func(o *options) { o.logTo = w } }
 
@@ -94,7 +98,7 @@ func NewCA(t testing.TB) *pki.CA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, err := pki.NewRoot(pkix.Name{CommonName: "servertest CA"}, key, 24*time.Hour, time.Now().Add(-time.Hour))
+	ca, err := pki.NewRoot(pkix.Name{CommonName: "servertest CA"}, key, 365*24*time.Hour, time.Now().Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +141,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	o.backends["disk"] = disk
 	st := o.store(t)
 	srvKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	srvCert, err := o.ca.Issue(pki.ServerTemplate([]string{"127.0.0.1", "localhost"}, time.Hour), srvKey.Public(), o.now())
+	srvCert, err := o.ca.Issue(pki.ServerTemplate([]string{"127.0.0.1", "localhost"}, 30*24*time.Hour), srvKey.Public(), o.now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,6 +152,10 @@ func Start(t testing.TB, opts ...Option) *Env {
 		Certificate: tls.Certificate{Certificate: [][]byte{srvCert.Raw}, PrivateKey: srvKey, Leaf: srvCert},
 		ClientCAs:   pool, Log: slog.New(slog.NewTextHandler(o.logTo, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: o.now,
 	})
+	if o.approvals > 0 {
+		n := o.approvals
+		srv.API.Releases.ApprovalsRequired = func() int { return n }
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +201,7 @@ func (e *Env) NewUser(t testing.TB, name string, roles ...string) *User {
 func (e *Env) IssueClientCert(t testing.TB, u *auth.User) tls.Certificate {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	c, err := e.CA.Issue(pki.ClientTemplate(u.ID, u.Name, time.Hour), key.Public(), time.Now())
+	c, err := e.CA.Issue(pki.ClientTemplate(u.ID, u.Name, 30*24*time.Hour), key.Public(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

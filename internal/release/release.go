@@ -1,0 +1,149 @@
+// Package release is the releases domain: signing windows with
+// participants, a signature budget, and approvals for offline keypairs.
+//
+// # Statuses
+//
+// A release is stored as pending (an offline release awaiting approvals),
+// approved, rejected or closed. What callers see, [Release.Effective], adds
+// time: an approved release is not_started before its window, in_progress
+// inside it, and completed after it or once closed; a pending release whose
+// window ends unapproved has failed. [Service.Tick] audits the moves that
+// time makes.
+package release
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/signet-project/signet/internal/audit"
+)
+
+// Types, categories and stored statuses.
+const (
+	TypeOnline  = "online"
+	TypeOffline = "offline"
+	TypeTest    = "test"
+
+	CategoryStandard = "standard"
+	CategoryGPG      = "gpg"
+
+	StatusPending  = "pending"
+	StatusApproved = "approved"
+	StatusRejected = "rejected"
+	StatusClosed   = "closed"
+
+	// Effective statuses that time adds.
+	StatusNotStarted = "not_started"
+	StatusInProgress = "in_progress"
+	StatusCompleted  = "completed"
+	StatusFailed     = "failed" // a pending release whose window ended unapproved
+)
+
+// Approval is one approver's decision.
+type Approval struct {
+	UserID   string    `json:"user_id"`
+	UserName string    `json:"user_name"`
+	Decision string    `json:"decision"` // approve or reject
+	Comment  string    `json:"comment,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// Release is a signing window.
+type Release struct {
+	ID                string     `json:"id"`
+	Name              string     `json:"name"`
+	Version           string     `json:"version"`
+	Category          string     `json:"category"`
+	Team              string     `json:"team,omitempty"`
+	Type              string     `json:"type"`
+	Status            string     `json:"status"` // stored status; see Effective
+	Keypairs          []string   `json:"keypairs"`
+	Participants      []string   `json:"participants"`
+	Start             time.Time  `json:"start"`
+	End               time.Time  `json:"end"`
+	MaxSignatures     int        `json:"max_signatures"`
+	Used              int        `json:"used"`
+	Note              string     `json:"note,omitempty"`
+	ApprovalsRequired int        `json:"approvals_required"`
+	Approvals         []Approval `json:"approvals"`
+	CreatedBy         string     `json:"created_by"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
+}
+
+// Effective returns the status at now.
+func (r *Release) Effective(now time.Time) string {
+	switch r.Status {
+	case StatusApproved:
+		switch {
+		case now.Before(r.Start):
+			return StatusNotStarted
+		case now.Before(r.End):
+			return StatusInProgress
+		}
+		return StatusCompleted
+	case StatusClosed:
+		return StatusCompleted
+	case StatusPending:
+		if !now.Before(r.End) {
+			return StatusFailed
+		}
+	}
+	return r.Status
+}
+
+// Live reports whether the release still holds its keypairs at now: a
+// keypair belongs to at most one live release.
+func (r *Release) Live(now time.Time) bool {
+	switch r.Effective(now) {
+	case StatusPending, StatusNotStarted, StatusInProgress:
+		return true
+	}
+	return false
+}
+
+// HasParticipant reports whether userID takes part.
+func (r *Release) HasParticipant(userID string) bool { return slices.Contains(r.Participants, userID) }
+
+// Filter selects releases to list.
+type Filter struct {
+	Status  string // stored status
+	Keypair string // releases holding this keypair id
+	After   string
+	Limit   int
+}
+
+// Store persists releases. Mutations commit their audit event in the same
+// transaction.
+type Store interface {
+	// CreateRelease inserts r; store.ErrConflict if one of its keypairs is in
+	// another live release (one whose end is after r.CreatedAt and that is
+	// pending or approved).
+	CreateRelease(ctx context.Context, r *Release, ev *audit.Event) error
+	// GetRelease finds a release by id; store.ErrNotFound if none.
+	GetRelease(ctx context.Context, id string) (*Release, error)
+	ListReleases(ctx context.Context, f Filter) ([]*Release, error)
+	// UpdateRelease writes every field of r but Used (which only the
+	// reservation methods change); store.ErrConflict as for CreateRelease.
+	UpdateRelease(ctx context.Context, r *Release, ev *audit.Event) error
+	// LiveReleaseFor returns the pending or approved release holding the
+	// keypair whose window has not ended at now; store.ErrNotFound if none.
+	LiveReleaseFor(ctx context.Context, keypairID string, now time.Time) (*Release, error)
+	// Reserve atomically takes n signatures from the release's budget: one
+	// conditional UPDATE, so that on any number of nodes the budget is never
+	// exceeded. It reports false when fewer than n remain.
+	Reserve(ctx context.Context, releaseID string, n int) (bool, error)
+	// Refund gives back n reserved signatures that were not made.
+	Refund(ctx context.Context, releaseID string, n int) error
+}
+
+// Phases records, per release, the last effective status written to the
+// audit log, so that moves made by time are audited once, by one node.
+type Phases interface {
+	// Phase returns the last recorded effective status ("" at first).
+	Phase(ctx context.Context, releaseID string) (string, error)
+	// AdvancePhase moves the phase from `from` to `to` and appends ev, in one
+	// transaction, only if the phase is still `from`; it reports whether it did.
+	AdvancePhase(ctx context.Context, releaseID, from, to string, ev *audit.Event) (bool, error)
+}
