@@ -76,11 +76,28 @@ func (e *BrokenError) Error() string {
 	return fmt.Sprintf("audit chain broken at record seq=%d id=%s: %s", e.Seq, e.ID, e.Reason)
 }
 
-// Verify walks the whole log and checks sequence, links and hashes. It returns
-// a *BrokenError for the first bad record.
+// HeadStore is implemented by stores that keep the chain head (the last
+// record's seq and hash) apart from the records, so that Verify can tell a
+// log whose last records were removed.
+type HeadStore interface {
+	AuditHead(ctx context.Context) (seq int64, hash []byte, err error)
+}
+
+// Verify walks the whole log and checks sequence, links and hashes, and,
+// when s is a [HeadStore], that the log reaches the recorded head. It
+// returns a *BrokenError for the first bad record.
 func Verify(ctx context.Context, s Store) (Report, error) {
 	var rep Report
 	var prev *Event
+	// Read the head first: records appended during the walk only extend it.
+	var headSeq int64
+	var headHash []byte
+	if hs, ok := s.(HeadStore); ok {
+		var err error
+		if headSeq, headHash, err = hs.AuditHead(ctx); err != nil {
+			return rep, fmt.Errorf("audit: reading the chain head: %w", err)
+		}
+	}
 	err := s.WalkAudit(ctx, func(e *Event) error {
 		want := int64(1)
 		wantPrev := Genesis
@@ -94,6 +111,8 @@ func Verify(ctx context.Context, s Store) (Report, error) {
 			return &BrokenError{Seq: e.Seq, ID: e.ID, Reason: "prev_hash does not match the record before it"}
 		case !bytes.Equal(e.Hash, e.Sum()):
 			return &BrokenError{Seq: e.Seq, ID: e.ID, Reason: "content does not match its hash (record edited)"}
+		case e.Seq == headSeq && !bytes.Equal(e.Hash, headHash):
+			return &BrokenError{Seq: e.Seq, ID: e.ID, Reason: "hash differs from the chain head's"}
 		}
 		rep.Records++
 		prev = e
@@ -101,6 +120,10 @@ func Verify(ctx context.Context, s Store) (Report, error) {
 	})
 	if prev != nil {
 		rep.Head = prev.Hash
+	}
+	if err == nil && rep.Records < headSeq {
+		err = &BrokenError{Seq: rep.Records + 1, Reason: fmt.Sprintf(
+			"the chain head is at seq %d but the log ends at seq %d: records were removed from the end", headSeq, rep.Records)}
 	}
 	var be *BrokenError
 	if err != nil && !errors.As(err, &be) {
