@@ -79,6 +79,7 @@ func finish(c *cobra.Command) {
 		if len(args) == 0 {
 			return cmd.Help()
 		}
+		cmd.SuggestionsMinimumDistance = 2
 		fix := "run \"" + cmd.CommandPath() + " --help\" for the commands"
 		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 			fix = "did you mean \"" + cmd.CommandPath() + " " + strings.Join(s, "\" or \""+cmd.CommandPath()+" ") + "\"?"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto"
+	"errors"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -52,24 +53,58 @@ func (o signOpts) check(cmd *cobra.Command) error {
 	return nil
 }
 
-// plan describes the keypair and settles the algorithms.
+// plan describes the keypair and settles the algorithms. A signer without
+// keypair.view (a build engineer) cannot describe it: then the key type
+// comes from --sig-alg or --cert, and signatures are checked against the
+// certificate when there is one.
 func (a *app) plan(cmd *cobra.Command, c *client.Client, o signOpts) (*plan, error) {
+	p := &plan{format: o.format, ext: formatExt[o.format], at: time.Now()}
 	kp, err := c.GetKeypair(cmd.Context(), o.alias)
-	if err != nil {
+	var ae *client.APIError
+	switch {
+	case err == nil:
+		if p.pub, err = parsePublicKeyPEM([]byte(kp.PublicKeyPEM)); err != nil {
+			return nil, fmt.Errorf("keypair %s: public key: %w", kp.Alias, err)
+		}
+	case errors.As(err, &ae) && ae.Code == "permission_denied":
+		kp = client.Keypair{Alias: o.alias}
+	default:
 		return nil, err
 	}
-	pub, err := parsePublicKeyPEM([]byte(kp.PublicKeyPEM))
-	if err != nil {
-		return nil, fmt.Errorf("keypair %s: public key: %w", kp.Alias, err)
+	p.kp = kp
+	kt := kp.Algorithm.Type
+	if kt == "" {
+		if kt, err = keyTypeWithoutView(o); err != nil {
+			return nil, err
+		}
 	}
-	p := &plan{kp: kp, pub: pub, format: o.format, ext: formatExt[o.format], at: time.Now()}
-	if p.alg, p.fileHash, err = pickAlg(kp.Algorithm.Type, o.sigAlg, o.digestAlg, o.format == "cms"); err != nil {
+	if p.alg, p.fileHash, err = pickAlg(kt, o.sigAlg, o.digestAlg, o.format == "cms"); err != nil {
 		return nil, err
 	}
 	if o.format == "cms" {
 		err = p.loadCerts(o)
 	}
 	return p, err
+}
+
+// keyTypeWithoutView finds the key type when the keypair cannot be described.
+func keyTypeWithoutView(o signOpts) (string, error) {
+	if o.sigAlg != "" {
+		alg, err := sigalg.Parse(o.sigAlg)
+		if err != nil {
+			return "", fail(exitUsage, "pass a --sig-alg such as SHA256withECDSA", "%v", err)
+		}
+		return string(alg.Key), nil
+	}
+	if o.cert != "" {
+		certs, err := readCerts(o.cert)
+		if err != nil {
+			return "", err
+		}
+		return keyType(certs[0].PublicKey), nil
+	}
+	return "", fail(exitDenied, "pass --sig-alg, e.g. --sig-alg SHA256withECDSA (or SHA256withRSA, Ed25519ph)",
+		"you may sign with %s but not view it (no keypair.view), so its algorithm is unknown", o.alias)
 }
 
 // pickAlg settles the signature algorithm asked of the server and the
@@ -154,7 +189,9 @@ func (p *plan) loadCerts(o signOpts) error {
 		}
 		p.chain = append(p.chain, more...)
 	}
-	if !samePublicKey(p.cert, p.pub) {
+	if p.pub == nil {
+		p.pub = p.cert.PublicKey // the keypair could not be described
+	} else if !samePublicKey(p.cert, p.pub) {
 		return fail(exitUsage, "pass the certificate issued for this keypair; compare with \"signet keypair describe "+p.kp.Alias+"\"",
 			"the certificate %q does not carry the public key of keypair %s", p.cert.Subject.String(), p.kp.Alias)
 	}
@@ -197,9 +234,11 @@ func (p *plan) items(ins []*input) ([]client.BatchItem, error) {
 // finish checks a signature against the keypair's public key and encodes
 // it in the chosen format.
 func (p *plan) finish(i int, r client.SignResponse) ([]byte, error) {
-	if err := verifySig(p.pub, p.alg, p.signed[i], r.Signature); err != nil {
-		return nil, fmt.Errorf("the server's signature does not verify with keypair %s's public key (generation %d, signed with %d): %v",
-			p.kp.Alias, p.kp.Generation, r.Generation, err)
+	if p.pub != nil { // nil: not viewable and no certificate, nothing to check against
+		if err := verifySig(p.pub, p.alg, p.signed[i], r.Signature); err != nil {
+			return nil, fmt.Errorf("the server's signature does not verify with keypair %s's public key (generation %d, signed with %d): %v",
+				p.kp.Alias, p.kp.Generation, r.Generation, err)
+		}
 	}
 	switch p.format {
 	case "base64":
