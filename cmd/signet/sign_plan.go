@@ -2,10 +2,10 @@ package main
 
 import (
 	"crypto"
-	"errors"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"os"
