@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -178,8 +179,8 @@ func dedupe(in []string) []string {
 // certificate, once, and writes credentials.env.
 func devCredentials(ctx context.Context, c config.Config, dir, addr string) error {
 	envPath := filepath.Join(dir, "credentials.env")
-	if _, err := os.Stat(envPath); err == nil {
-		return nil
+	if old, err := os.ReadFile(envPath); err == nil {
+		return pki.WriteFileAtomic(envPath, withHost(old, devHost(addr)), 0o600)
 	}
 	st, err := openStore(ctx, c)
 	if err != nil {
@@ -213,10 +214,7 @@ func devCredentials(ctx context.Context, c config.Config, dir, addr string) erro
 	if err := writeClientPEM(abs, p12, password); err != nil {
 		return err
 	}
-	host := addr
-	if h, port, err := net.SplitHostPort(addr); err == nil && (h == "" || h == "0.0.0.0" || h == "::" || h == "127.0.0.1") {
-		host = net.JoinHostPort("localhost", port)
-	}
+	host := devHost(addr)
 	env := fmt.Sprintf(`# Signet dev credentials (user "admin", role lead). Keep this file private.
 export SIGNET_HOST=https://%s
 export SIGNET_API_KEY=%s
@@ -242,4 +240,25 @@ func writeClientPEM(dir string, p12 []byte, password string) error {
 		return err
 	}
 	return pki.WriteFileAtomic(filepath.Join(dir, "client.crt"), pki.EncodeCertificatesPEM(append([]*x509.Certificate{cert}, chain...)...), 0o600)
+}
+
+// devHost is the host:port clients use for a listen address: localhost for
+// loopback and wildcard addresses (the dev certificate names it).
+func devHost(addr string) string {
+	if h, port, err := net.SplitHostPort(addr); err == nil && (h == "" || h == "0.0.0.0" || h == "::" || h == "127.0.0.1") {
+		return net.JoinHostPort("localhost", port)
+	}
+	return addr
+}
+
+// withHost rewrites the SIGNET_HOST line of a credentials.env, so that a
+// restart on another --listen address keeps the file right.
+func withHost(env []byte, host string) []byte {
+	lines := strings.Split(string(env), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "export SIGNET_HOST=") {
+			lines[i] = "export SIGNET_HOST=https://" + host
+		}
+	}
+	return []byte(strings.Join(lines, "\n"))
 }

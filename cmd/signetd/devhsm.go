@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/signet-project/signet/internal/config"
+	"github.com/signet-project/signet/internal/keys/hsm"
 	"github.com/signet-project/signet/internal/pki"
 )
 
@@ -28,7 +29,7 @@ const devToken = "signet-dev"
 // for this process, which the library reads when it is initialized.
 func devSoftHSM(dir string) (*config.HSM, error) {
 	util, err := exec.LookPath("softhsm2-util")
-	if err != nil {
+	if err != nil || !hsm.Compiled {
 		return nil, nil
 	}
 	module := ""

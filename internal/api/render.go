@@ -31,7 +31,9 @@ func renderJSON(w http.ResponseWriter, status int, v any) {
 // Internal errors are logged with their cause; clients see a generic message.
 func (a *API) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	e := errs.As(err)
-	if e.Status >= 500 {
+	if e.Code == "client_closed_request" {
+		a.log.Info("client left before its records were committed", "request_id", request.MetaFrom(r.Context()).ID, "path", r.URL.Path)
+	} else if e.Status >= 500 {
 		a.log.Error("request failed", "request_id", request.MetaFrom(r.Context()).ID,
 			"method", r.Method, "path", r.URL.Path, "code", e.Code, "err", err)
 	}

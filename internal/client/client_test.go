@@ -112,7 +112,7 @@ func TestAPIErrors(t *testing.T) {
 		code   string
 	}{
 		{"bad api key", noKey, "ec", "SHA256withECDSA", 401, "bad_api_key"},
-		{"no client certificate", noCert, "ec", "SHA256withECDSA", 403, "second_factor_required"},
+		{"no client certificate", noCert, "ec", "SHA256withECDSA", 403, "client_certificate_required"},
 		{"unknown keypair", srv.Config(), "nope", "SHA256withECDSA", 404, "keypair_not_found"},
 		{"bad digest", srv.Config(), "ec", "SHA384withECDSA", 400, "bad_request"},
 	}

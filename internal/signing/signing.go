@@ -128,8 +128,7 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 		res[i] = Result{Signature: sig, RecordID: rec.ID, SigAlg: alg.Name}
 	}
 	if err := s.Journal.Commit(ctx, entries...); err != nil {
-		return nil, nil, errs.Wrap(err, http.StatusServiceUnavailable, "audit_unavailable",
-			"signature withheld: the signature and audit logs cannot be written")
+		return nil, nil, commitError(ctx, err, "signature withheld: the signature and audit logs cannot be written")
 	}
 	outcome = siglog.StatusSigned
 	return res, kp, nil
@@ -223,10 +222,22 @@ func (s *Service) refuse(ctx context.Context, p policy.Principal, r Request, kp 
 		rec.Algorithm = r.SigAlg
 	}
 	if cerr := s.Journal.Commit(ctx, journal.Entry{Signature: rec}); cerr != nil {
-		return errs.Wrap(cerr, http.StatusServiceUnavailable, "audit_unavailable",
-			"request refused (%s); the signature log cannot be written either", e.Code)
+		return commitError(ctx, cerr, "request refused ("+e.Code+"); the signature log cannot be written either")
 	}
 	return err
+}
+
+// StatusClientClosed is the status (nginx's 499) of a request whose client
+// went away before its records were committed.
+const StatusClientClosed = 499
+
+// commitError tells a client that left (its records are still being
+// committed, nothing was returned) from a store that cannot write.
+func commitError(ctx context.Context, err error, msg string) error {
+	if ctx.Err() != nil {
+		return errs.Wrap(err, StatusClientClosed, "client_closed_request", "the client closed the request before its records were committed")
+	}
+	return errs.Wrap(err, http.StatusServiceUnavailable, "audit_unavailable", "%s", msg)
 }
 
 func (s *Service) record(ctx context.Context, p policy.Principal, r Request, kp *keypair.Keypair, alg sigalg.Alg, it Item, now time.Time) *siglog.Record {

@@ -259,7 +259,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, rec *Request) {
 	}
 	rec.Sign = &req
 	if !rec.ClientCert {
-		writeError(w, http.StatusForbidden, "second_factor_required", "signing needs the client certificate")
+		writeError(w, http.StatusForbidden, "client_certificate_required", "signing needs the client certificate")
 		return
 	}
 	k := s.find(r.PathValue("ref"))

@@ -20,6 +20,9 @@ import (
 // Backend is the name the backend registers under.
 const Backend = "hsm"
 
+// Compiled reports whether this build can use PKCS#11 tokens.
+const Compiled = true
+
 // DefaultPoolSize is the session pool size when Options.PoolSize is 0.
 const DefaultPoolSize = 8
 

@@ -12,6 +12,9 @@ import (
 // Backend is the name the backend registers under.
 const Backend = "hsm"
 
+// Compiled reports whether this build can use PKCS#11 tokens.
+const Compiled = false
+
 // ErrNotCompiled is what New returns in a build without PKCS#11 support.
 var ErrNotCompiled = errors.New("signet was compiled without PKCS#11 support (cgo)")
 
