@@ -3,8 +3,9 @@
 # Idempotent. The Debian mirror is read from this machine's own apt configuration.
 set -euo pipefail
 
-need_main=(softhsm2 opensc postgresql libp11-kit-dev libengine-pkcs11-openssl
-  gnupg-pkcs11-scd apksigner msitools wixl gcab openjdk-17-jdk-headless zip unzip curl)
+need_main=(gcc libc6-dev make git openssl ca-certificates curl zip unzip shellcheck
+  softhsm2 opensc postgresql libp11-kit-dev libengine-pkcs11-openssl
+  gnupg-pkcs11-scd apksigner msitools wixl gcab openjdk-17-jdk-headless)
 need_backports=(pkcs11-provider osslsigncode)
 
 missing() {
@@ -18,12 +19,17 @@ missing() {
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 mirror() {
-  # First deb.debian.org-style URI that serves the bookworm suite, from sources.list(.d).
+  # The URI of the Debian archive that serves the bookworm suite, from this
+  # machine's own apt configuration (deb822 .sources stanzas, then .list lines).
   local uri
-  uri=$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
+  uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+    /^[[:space:]]*$/ { if (suite && u != "") { print u; exit } suite = 0; u = ""; next }
+    /^URIs:/ { u = $2 }
+    /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") suite = 1 }
+    END { if (suite && u != "") print u }' | head -n1)
   if [ -z "$uri" ]; then
-    uri=$(grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-      awk '$3 ~ /^bookworm$/ {print $2; exit}' || true)
+    uri=$(grep -hE '^deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+      sed -E 's/\[[^]]*\][[:space:]]*//' | awk '$3 == "bookworm" {print $2; exit}')
   fi
   echo "$uri"
 }
