@@ -20,9 +20,17 @@ import (
 // binDir holds the signet and signetd binaries the scripts run.
 var binDir string
 
-// TestMain builds signet and signetd, unless $SIGNET_BIN_DIR has them.
+// TestMain builds signet and signetd, unless $SIGNET_BIN_DIR has them
+// (make build puts them in bin/). The keyring script needs gnome-keyring and
+// dbus-daemon (scripts/deps.sh installs them).
 func TestMain(m *testing.M) {
 	binDir = os.Getenv("SIGNET_BIN_DIR")
+	for _, b := range []string{"signet", "signetd"} {
+		if _, err := os.Stat(filepath.Join(binDir, b)); binDir != "" && err != nil {
+			fmt.Fprintf(os.Stderr, "SIGNET_BIN_DIR=%s has no %s: building both\n", binDir, b)
+			binDir = ""
+		}
+	}
 	if binDir == "" {
 		dir, err := os.MkdirTemp("", "signet-bin-")
 		if err != nil {
