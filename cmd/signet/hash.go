@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto"
 	_ "crypto/sha256" // digest algorithms offered by --digest-alg
 	_ "crypto/sha512"
@@ -75,7 +76,7 @@ func unwrapPath(err error) error {
 
 // hashAll computes the digest of every input, streaming each file through
 // a fixed buffer, several files at once. done counts hashed bytes.
-func hashAll(ins []*input, h crypto.Hash, done *atomic.Int64) error {
+func hashAll(ctx context.Context, ins []*input, h crypto.Hash, done *atomic.Int64) error {
 	workers := min(runtime.GOMAXPROCS(0), 4, len(ins))
 	next := make(chan *input)
 	errc := make(chan error, workers)
@@ -86,7 +87,7 @@ func hashAll(ins []*input, h crypto.Hash, done *atomic.Int64) error {
 			defer wg.Done()
 			buf := make([]byte, hashBuf)
 			for in := range next {
-				d, n, err := hashFile(in.path, h, buf, done)
+				d, n, err := hashFile(ctx, in.path, h, buf, done)
 				if err != nil {
 					errc <- err
 					return
@@ -115,7 +116,7 @@ feed:
 // hashFile streams one file through h and buf. (Reading ahead in another
 // goroutine was measured slower: the hash then reads the data from the
 // other core's cache.)
-func hashFile(path string, h crypto.Hash, buf []byte, done *atomic.Int64) ([]byte, int64, error) {
+func hashFile(ctx context.Context, path string, h crypto.Hash, buf []byte, done *atomic.Int64) ([]byte, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, err
@@ -132,6 +133,9 @@ func hashFile(path string, h crypto.Hash, buf []byte, done *atomic.Int64) ([]byt
 		}
 		if err == io.EOF {
 			return hh.Sum(nil), n, nil
+		}
+		if err == nil {
+			err = ctx.Err()
 		}
 		if err != nil {
 			return nil, 0, err

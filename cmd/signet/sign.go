@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"crypto"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -93,23 +95,41 @@ func (a *app) sign(cmd *cobra.Command, o signOpts) error {
 	if o.output != "" && len(ins) > 1 {
 		return usageErr(cmd, "--output names one signature file, but there are %d inputs; use --out-dir", len(ins))
 	}
-	c, _, err := a.client()
-	if err != nil {
-		return err
-	}
-	p, err := a.plan(cmd, c, o)
-	if err != nil {
-		return err
-	}
+	// Hash while the connection is set up and the keypair described; the
+	// guess of the digest algorithm is wrong only for an Ed25519 keypair
+	// signed without --sig-alg or --digest-alg (then it hashes again).
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
 	var total int64
 	for _, in := range ins {
 		total += in.size
-		in.out = outPath(in, o, p.ext)
+		in.out = outPath(in, o, formatExt[o.format])
 	}
+	showBar := !o.quiet && total >= progressMin && a.stderrTerminal()
+	guess := o.guessHash()
 	var done atomic.Int64
-	bar := startProgress(!o.quiet && total >= progressMin && a.stderrTerminal(), a.stderr, "hashing", total, &done)
-	err = hashAll(ins, p.fileHash, &done)
+	bar := startProgress(showBar, a.stderr, "hashing", total, &done)
+	hashed := make(chan error, 1)
+	go func() { hashed <- hashAll(ctx, ins, guess, &done) }()
+	c, _, err := a.client()
+	var p *plan
+	if err == nil {
+		p, err = a.plan(cmd, c, o)
+	}
+	if err != nil {
+		cancel()
+		<-hashed
+		bar.stop()
+		return err
+	}
+	err = <-hashed
 	bar.stop()
+	if err == nil && p.fileHash != guess {
+		done.Store(0)
+		bar = startProgress(showBar, a.stderr, "hashing", total, &done)
+		err = hashAll(ctx, ins, p.fileHash, &done)
+		bar.stop()
+	}
 	if err != nil {
 		return err
 	}
@@ -144,6 +164,20 @@ func (a *app) sign(cmd *cobra.Command, o signOpts) error {
 			row(w, r.File, size(r.Size), r.Output)
 		}
 	})
+}
+
+// guessHash is the digest algorithm the flags imply, else SHA-256.
+func (o signOpts) guessHash() crypto.Hash {
+	if alg, err := sigalg.Parse(o.sigAlg); err == nil {
+		if alg.Key == sigalg.Ed25519 {
+			return crypto.SHA512
+		}
+		return alg.Hash
+	}
+	if h, err := sigalg.ParseHash(o.digestAlg); err == nil {
+		return h
+	}
+	return crypto.SHA256
 }
 
 // sendBatches asks for the signatures: one sign request for one file,

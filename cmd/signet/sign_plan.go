@@ -25,7 +25,6 @@ type plan struct {
 	alg      sigalg.Alg  // what the server is asked for
 	fileHash crypto.Hash // digest of the files
 	format   string
-	ext      string
 	cert     *x509.Certificate
 	chain    []*x509.Certificate
 	at       time.Time
@@ -58,7 +57,7 @@ func (o signOpts) check(cmd *cobra.Command) error {
 // comes from --sig-alg or --cert, and signatures are checked against the
 // certificate when there is one.
 func (a *app) plan(cmd *cobra.Command, c *client.Client, o signOpts) (*plan, error) {
-	p := &plan{format: o.format, ext: formatExt[o.format], at: time.Now()}
+	p := &plan{format: o.format, at: time.Now()}
 	kp, err := c.GetKeypair(cmd.Context(), o.alias)
 	var ae *client.APIError
 	switch {

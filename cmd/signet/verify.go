@@ -187,7 +187,7 @@ func (a *app) verifyRaw(cmd *cobra.Command, o verifyOpts, format string, sig []b
 	if alg.Pure {
 		in, err = readSmall(o.input, sigalg.MaxPureMessage)
 	} else {
-		in, _, err = hashFile(o.input, h, make([]byte, hashBuf), new(atomic.Int64))
+		in, _, err = hashFile(cmd.Context(), o.input, h, make([]byte, hashBuf), new(atomic.Int64))
 	}
 	if err != nil {
 		return res, err

@@ -49,7 +49,7 @@ func (a *app) verifyCMS(cmd *cobra.Command, o verifyOpts, der []byte) (verifyRes
 			return res, verifyFail("%s was not signed with %s", o.signature, name)
 		}
 	}
-	digest, _, err := hashFile(o.input, sd.hash, make([]byte, hashBuf), new(atomic.Int64))
+	digest, _, err := hashFile(cmd.Context(), o.input, sd.hash, make([]byte, hashBuf), new(atomic.Int64))
 	if err != nil {
 		return res, err
 	}
