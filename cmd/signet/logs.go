@@ -122,7 +122,7 @@ func logsLsCmd(a *app) *cobra.Command {
 				return err
 			}
 			if kind == client.AuditLog {
-				evs, err := pages(limit, func(after string, n int) ([]client.AuditEvent, string, error) {
+				evs, err := pages(a, limit, func(after string, n int) ([]client.AuditEvent, string, error) {
 					return c.ListAudit(cmd.Context(), lf, after, n)
 				})
 				if err != nil {
@@ -130,7 +130,7 @@ func logsLsCmd(a *app) *cobra.Command {
 				}
 				return a.show(evs, func(w io.Writer) { auditTable(w, evs) })
 			}
-			recs, err := pages(limit, func(after string, n int) ([]client.SignatureRecord, string, error) {
+			recs, err := pages(a, limit, func(after string, n int) ([]client.SignatureRecord, string, error) {
 				return c.ListSignatures(cmd.Context(), lf, after, n)
 			})
 			if err != nil {
@@ -144,8 +144,9 @@ func logsLsCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// pages follows the server's cursor until limit records (0: all).
-func pages[T any](limit int, page func(after string, n int) ([]T, string, error)) ([]T, error) {
+// pages follows the server's cursor until limit records (0: all), and
+// says on stderr when it stopped before the end.
+func pages[T any](a *app, limit int, page func(after string, n int) ([]T, string, error)) ([]T, error) {
 	out := []T{}
 	after := ""
 	for {
@@ -158,7 +159,11 @@ func pages[T any](limit int, page func(after string, n int) ([]T, string, error)
 			return nil, err
 		}
 		out = append(out, recs...)
-		if next == "" || next == after || (limit > 0 && len(out) >= limit) {
+		if next == "" || next == after {
+			return out, nil
+		}
+		if limit > 0 && len(out) >= limit {
+			a.note("Showing the first %d records; --limit 0 shows all, logs export streams them.", len(out))
 			return out, nil
 		}
 		after = next

@@ -46,7 +46,7 @@ func (o signOpts) check(cmd *cobra.Command) error {
 		return usageErr(cmd, "--cert and --chain go with --format cms")
 	case o.output != "" && o.outDir != "":
 		return usageErr(cmd, "use --output or --out-dir, not both")
-	case o.output == "-" && o.format == "raw" && isTerminal(os.Stdout):
+	case o.output == "-" && (o.format == "raw" || o.format == "cms") && isTerminal(os.Stdout):
 		return usageErr(cmd, "refusing to write binary signature bytes to a terminal; use --format base64 or redirect stdout")
 	}
 	return nil
