@@ -137,13 +137,12 @@ func (a *app) sign(cmd *cobra.Command, o signOpts) error {
 	if err != nil {
 		return err
 	}
-	sigs, err := a.sendBatches(cmd, c, o, p, items)
-	if err != nil {
-		return err
-	}
 	results := make([]signResult, len(ins))
-	for i, in := range ins {
-		out, err := p.finish(i, sigs[i])
+	// Each batch's signatures are written as soon as they come, so that a
+	// later refusal (a quota, say) loses none that the server has logged.
+	err = a.sendBatches(cmd, c, o, p, items, func(i int, r client.SignResponse) error {
+		in := ins[i]
+		out, err := p.finish(i, r)
 		if err != nil {
 			return fmt.Errorf("%s: %w", in.path, err)
 		}
@@ -152,7 +151,11 @@ func (a *app) sign(cmd *cobra.Command, o signOpts) error {
 		}
 		results[i] = signResult{File: in.path, Size: in.size, DigestAlg: sigalg.HashName(p.fileHash),
 			Digest: hex.EncodeToString(in.digest), SigAlg: p.alg.Name, Format: o.format,
-			Signature: base64.StdEncoding.EncodeToString(sigs[i].Signature), SignatureID: sigs[i].SignatureID, Output: in.out}
+			Signature: base64.StdEncoding.EncodeToString(r.Signature), SignatureID: r.SignatureID, Output: in.out}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if o.output == "-" {
 		return nil
@@ -180,23 +183,34 @@ func (o signOpts) guessHash() crypto.Hash {
 	return crypto.SHA256
 }
 
-// sendBatches asks for the signatures: one sign request for one file,
-// else sign-batch requests of up to batchMax digests.
-func (a *app) sendBatches(cmd *cobra.Command, c *client.Client, o signOpts, p *plan, items []client.BatchItem) ([]client.SignResponse, error) {
+// sendBatches asks for the signatures, one sign request for one file,
+// else sign-batch requests of up to batchMax digests, and hands each to got
+// with its index.
+func (a *app) sendBatches(cmd *cobra.Command, c *client.Client, o signOpts, p *plan, items []client.BatchItem,
+	got func(int, client.SignResponse) error) error {
 	ctx := cmd.Context()
 	if len(items) == 1 {
 		r, err := c.Sign(ctx, o.alias, client.SignRequest{SigAlg: p.alg.Name, Hash: items[0].Hash, Tool: o.tool,
 			FileName: items[0].FileName, FileSize: items[0].FileSize})
-		return []client.SignResponse{r}, err
+		if err != nil {
+			return err
+		}
+		return got(0, r)
 	}
-	var out []client.SignResponse
 	for start := 0; start < len(items); start += batchMax {
 		end := min(start+batchMax, len(items))
 		rs, err := c.SignBatch(ctx, o.alias, client.BatchSignRequest{SigAlg: p.alg.Name, Tool: o.tool, Items: items[start:end]})
 		if err != nil {
-			return nil, err
+			if start > 0 {
+				a.warn("the first %d signatures were written; the rest were refused", start)
+			}
+			return err
 		}
-		out = append(out, rs...)
+		for k, r := range rs {
+			if err := got(start+k, r); err != nil {
+				return err
+			}
+		}
 	}
-	return out, nil
+	return nil
 }
