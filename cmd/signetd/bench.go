@@ -32,6 +32,7 @@ type benchOptions struct {
 	target, output      string
 	storage, clientKey  string
 	profileDir, workDir string
+	pid                 int
 }
 
 func benchCmd() *cobra.Command {
@@ -65,6 +66,7 @@ SIGNET_CA_FILE instead. Only loopback addresses are accepted.`,
 	f.IntVar(&o.verifyEvery, "verify-every", 8, "verify every n-th signature of each client against the public key")
 	f.StringVar(&o.target, "target", "spawn", `"spawn" a signetd dev child, or "env": the server in SIGNET_*`)
 	f.StringVar(&o.storage, "storage", "disk", "storage of the keypairs the benchmark creates on signetd")
+	f.IntVar(&o.pid, "pid", 0, "with --target env: the server's process id, to measure its CPU per signature")
 	f.StringVar(&o.clientKey, "client-key", "", "key file when SIGNET_CLIENT_CERT_FILE is a PEM certificate without its key")
 	f.StringVarP(&o.output, "output", "o", "table", "table or json")
 	f.StringVar(&o.profileDir, "cpuprofile-dir", "", "write CPU profiles of the bare server and the spawned signetd here")
@@ -201,7 +203,8 @@ func startBare(exe, dir, profile string) (started, error) {
 		return started{child: c}, err
 	}
 	tc, err := bench.ClientTLS(filepath.Join(bdir, "ca.crt"), filepath.Join(bdir, "client.crt"), "", filepath.Join(bdir, "client.key"))
-	return started{child: c, target: bench.Target{Name: "bare", URL: "https://" + strings.TrimSpace(string(addr)), TLS: tc}}, err
+	t := bench.Target{Name: "bare", URL: "https://" + strings.TrimSpace(string(addr)), TLS: tc, PID: c.PID()}
+	return started{child: c, target: t}, err
 }
 
 // signetdTarget starts a signetd dev child, or reads SIGNET_* for --target env.
@@ -231,6 +234,9 @@ func signetdTarget(exe, dir string, o benchOptions) (started, error) {
 	}
 	tc, err := bench.ClientTLS(cfg.CAFile, cfg.ClientCertFile, cfg.ClientCertPassword, o.clientKey)
 	s.target = bench.Target{Name: "signetd", URL: strings.TrimRight(cfg.Host, "/"), APIKey: cfg.APIKey, TLS: tc}
+	if s.target.PID = o.pid; s.child != nil {
+		s.target.PID = s.child.PID()
+	}
 	return s, err
 }
 

@@ -40,6 +40,9 @@ func StartChild(name, exe string, args []string, logPath string) (*Child, error)
 	return c, nil
 }
 
+// PID is the child's process id.
+func (c *Child) PID() int { return c.cmd.Process.Pid }
+
 // WaitFile waits until the child has written path, failing if the child
 // exits first or timeout passes.
 func (c *Child) WaitFile(path string, timeout time.Duration) error {

@@ -100,8 +100,8 @@ func compareAlg(ctx context.Context, p Plan, a Alg) (AlgReport, error) {
 				return ar, fmt.Errorf("bench: %s %s at %d clients: %w", side.t.Name, a.Name, c, err)
 			}
 			*side.out = append(*side.out, r)
-			p.progress("%s %-7s c=%-3d %8.0f/s p50 %s p99 %s errors %d verified %d (load %.2f)",
-				a.Name, side.t.Name, c, r.Throughput, ms(r.P50), ms(r.P99), r.ErrorCount(), r.Verified, r.Load1)
+			p.progress("%s %-7s c=%-3d %8.0f/s p50 %s p99 %s errors %d verified %d server %sµs/op (load %.2f)",
+				a.Name, side.t.Name, c, r.Throughput, ms(r.P50), ms(r.P99), r.ErrorCount(), r.Verified, micros(r.ServerCPU), r.Load1)
 		}
 	}
 	return ar, nil

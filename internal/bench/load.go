@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ type Target struct {
 	URL    string      // https://127.0.0.1:port
 	APIKey string      // sent as x-api-key when not empty
 	TLS    *tls.Config // server trust and client certificate
+	PID    int         // the server's process on this machine, if known: CPU is measured
 }
 
 // Load is one closed-loop measurement: Clients goroutines, each with its
@@ -57,6 +59,10 @@ type Result struct {
 	P99        time.Duration     `json:"p99_ns"`
 	Max        time.Duration     `json:"max_ns"`
 	Load1      float64           `json:"load1"` // 1-minute load average before the point
+	// CPU time per OK answer during the window, of the server (when its
+	// process is known) and of the load generator; 0 when unknown.
+	ServerCPU time.Duration `json:"server_cpu_per_op_ns"`
+	ClientCPU time.Duration `json:"client_cpu_per_op_ns"`
 }
 
 // ErrorCount is the number of failed requests.
@@ -98,6 +104,10 @@ func (l Load) Run(ctx context.Context) (Result, error) {
 	for i := range stats {
 		wg.Go(func() { l.client(ctx, u, alg, uint64(i), t0, t1, &stats[i]) })
 	}
+	sleep(ctx, time.Until(t0))
+	srvCPU, selfCPU := startCPU(l.Target.PID), startCPU(os.Getpid())
+	sleep(ctx, time.Until(t1))
+	srvUsed, selfUsed := srvCPU.used(), selfCPU.used()
 	wg.Wait()
 	var h Histogram
 	for i := range stats {
@@ -110,6 +120,7 @@ func (l Load) Run(ctx context.Context) (Result, error) {
 	res.OK, res.Elapsed = h.Count(), l.Duration
 	res.Throughput = float64(h.Count()) / l.Duration.Seconds()
 	res.P50, res.P90, res.P99, res.Max = h.Percentile(50), h.Percentile(90), h.Percentile(99), h.Max()
+	res.ServerCPU, res.ClientCPU = perOp(srvUsed, h.Count()), perOp(selfUsed, h.Count())
 	return res, ctx.Err()
 }
 

@@ -102,7 +102,7 @@ func (r *Report) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "  raw in-process disk signer: serial %.0f/s, parallel (%d goroutines) %.0f/s\n",
 			a.RawSerial.Rate, a.RawParallel.Goroutines, a.RawParallel.Rate)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "  clients\tserver\tsig/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\tverified\tload\tsig/s vs bare\tp99 vs bare\t")
+		fmt.Fprintln(tw, "  clients\tserver\tsig/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\tverified\tsrv µs/op\tgen µs/op\tload\tsig/s vs bare\tp99 vs bare\t")
 		for i := range a.Signetd {
 			b, sg := a.Bare[i], a.Signetd[i]
 			fmt.Fprintln(tw, row(b, "bare", "", ""))
@@ -124,8 +124,9 @@ func (r *Report) WriteTable(w io.Writer) {
 }
 
 func row(r Result, name, thr, p99 string) string {
-	return fmt.Sprintf("  %d\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%d\t%.2f\t%s\t%s\t",
-		r.Clients, name, r.Throughput, ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), errorText(r), r.Verified, r.Load1, thr, p99)
+	return fmt.Sprintf("  %d\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%.2f\t%s\t%s\t",
+		r.Clients, name, r.Throughput, ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), errorText(r), r.Verified,
+		micros(r.ServerCPU), micros(r.ClientCPU), r.Load1, thr, p99)
 }
 
 func errorText(r Result) string {
@@ -140,6 +141,13 @@ func errorText(r Result) string {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/1e6) }
+
+func micros(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", float64(d)/1e3)
+}
 
 func pct(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
 
