@@ -44,6 +44,11 @@ func (a *API) Routes() []Route {
 		{Name: "deleteKeypair", Method: "DELETE", Path: "/api/v1/keypairs/{ref}", Summary: "Delete a keypair: destroy its key, keep its record",
 			Auth: true, Response: keypairView{}, handle: a.deleteKeypair},
 
+		{Name: "refreshKeypair", Method: "POST", Path: "/api/v1/keypairs/{ref}/refresh", Summary: "Replace a dynamic keypair's key now",
+			Auth: true, Response: keypairView{}, handle: a.refreshKeypair},
+		{Name: "keypairGenerations", Method: "GET", Path: "/api/v1/keypairs/{ref}/generations", Summary: "Public keys of every generation of a keypair",
+			Auth: true, Response: generationList{}, handle: a.keypairGenerations},
+
 		{Name: "sign", Method: "POST", Path: "/api/v1/keypairs/{ref}/sign", Summary: "Sign a digest",
 			Auth: true, Request: signBody{}, Response: signAnswer{}, handle: a.sign},
 		{Name: "signBatch", Method: "POST", Path: "/api/v1/keypairs/{ref}/sign-batch", Summary: "Sign many digests in one request",

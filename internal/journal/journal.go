@@ -18,7 +18,16 @@ import (
 type Entry struct {
 	Signature *siglog.Record // may be nil
 	Events    []*audit.Event
+	// CheckGeneration makes the write fail with ErrKeyRotated unless the
+	// signature's keypair is still at Signature.Generation, checked in the
+	// same transaction: a dynamic key replaced (and destroyed) while the
+	// signature was made never yields a recorded, returned signature.
+	CheckGeneration bool
 }
+
+// ErrKeyRotated is returned (wrapped) when a CheckGeneration entry's
+// keypair has moved to another generation.
+var ErrKeyRotated = errors.New("journal: the keypair was rotated while signing")
 
 // Writer writes a batch of entries in one transaction, assigning audit
 // sequence numbers and chain hashes. Either all entries are durable when it

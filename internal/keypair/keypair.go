@@ -48,12 +48,15 @@ type Keypair struct {
 	Profile       string         `json:"profile,omitempty"`
 	State         string         `json:"state"`
 	Generation    int            `json:"generation"`
-	Handle        keys.Handle    `json:"-"`
-	PublicKey     []byte         `json:"-"` // DER SubjectPublicKeyInfo
-	CreatedBy     string         `json:"created_by"`
-	CreatedAt     time.Time      `json:"created_at"`
-	UpdatedAt     time.Time      `json:"updated_at"`
-	DestroyedAt   *time.Time     `json:"destroyed_at,omitempty"`
+	// RotatePerSignature replaces a dynamic keypair's key after each signature.
+	RotatePerSignature bool        `json:"rotate_per_signature,omitempty"`
+	RotatedAt          time.Time   `json:"rotated_at,omitempty"` // when the current generation was made
+	Handle             keys.Handle `json:"-"`
+	PublicKey          []byte      `json:"-"` // DER SubjectPublicKeyInfo
+	CreatedBy          string      `json:"created_by"`
+	CreatedAt          time.Time   `json:"created_at"`
+	UpdatedAt          time.Time   `json:"updated_at"`
+	DestroyedAt        *time.Time  `json:"destroyed_at,omitempty"`
 }
 
 // Filter selects keypairs to list. Zero fields match everything.
@@ -84,4 +87,26 @@ type Store interface {
 	DestroyKeypair(ctx context.Context, id string, at time.Time, ev *audit.Event) error
 	// SetKeyHandle replaces the key handle (master-key rotation re-wraps).
 	SetKeyHandle(ctx context.Context, id string, h keys.Handle) error
+
+	// RotateKey makes generation from+1 current with the new handle and
+	// public key, keeps generation from's public key, and appends ev, in one
+	// transaction; store.ErrConflict if the current generation is not from
+	// (another node rotated first) or the keypair is not active.
+	RotateKey(ctx context.Context, id string, from int, h keys.Handle, pub []byte, at time.Time, ev *audit.Event) error
+	// ClaimGeneration takes the one signature of a per-signature keypair's
+	// generation; false if it was taken or the generation has moved on.
+	ClaimGeneration(ctx context.Context, id string, generation int) (bool, error)
+	// Generations returns the public keys of every generation, oldest first.
+	Generations(ctx context.Context, id string) ([]Generation, error)
+	// TryLease takes or renews the named lease for holder until `until`,
+	// if it is free, expired at now, or already held by holder.
+	TryLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+}
+
+// Generation is one key a dynamic keypair has had.
+type Generation struct {
+	Generation int        `json:"generation"`
+	PublicKey  []byte     `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	RetiredAt  *time.Time `json:"retired_at,omitempty"` // nil for the current one
 }

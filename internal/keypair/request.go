@@ -25,6 +25,8 @@ type CreateRequest struct {
 	AllowedGroups []string `json:"allowed_groups,omitempty"`
 	Team          string   `json:"team,omitempty"`
 	Profile       string   `json:"profile,omitempty"`
+	// RotatePerSignature replaces a dynamic keypair's key after each signature.
+	RotatePerSignature bool `json:"rotate_per_signature,omitempty"`
 }
 
 var aliasRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
@@ -89,6 +91,9 @@ func (r *CreateRequest) Normalize(defaultStorage string) error {
 			return errs.BadRequest("invalid_curve", "EdDSA keys are Ed25519: give neither key_size nor another curve")
 		}
 		r.Curve = "Ed25519"
+	}
+	if r.RotatePerSignature && r.Type != TypeDynamic {
+		return errs.BadRequest("invalid_rotate_per_signature", "rotate_per_signature applies to dynamic keypairs only")
 	}
 	if r.Access == AccessOpen && (len(r.AllowedUsers) > 0 || len(r.AllowedGroups) > 0) {
 		return errs.BadRequest("invalid_access", "allowed_users and allowed_groups need access \"restricted\"")

@@ -76,7 +76,8 @@ func (s *Service) Generate(ctx context.Context, p policy.Principal, r CreateRequ
 	kp := &Keypair{ID: id, Alias: r.Alias, Type: r.Type, Algorithm: r.KeyAlgorithm(), Category: r.Category,
 		Storage: r.Storage, Status: r.Status, Access: r.Access, AllowedUsers: nonNil(r.AllowedUsers),
 		AllowedGroups: nonNil(r.AllowedGroups), Team: r.Team, Profile: r.Profile, State: StateActive,
-		Generation: 1, Handle: h, PublicKey: der, CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
+		Generation: 1, Handle: h, PublicKey: der, CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now,
+		RotatePerSignature: r.RotatePerSignature, RotatedAt: now}
 	ev := s.Guard.Event(ctx, p, t, audit.Allowed, "")
 	if err := s.Store.CreateKeypair(ctx, kp, ev); err != nil {
 		_ = km.Destroy(ctx, h) // never leave an orphan key behind

@@ -50,19 +50,3 @@ func (s *Service) advance(ctx context.Context, r *Release, now time.Time) error 
 	}
 	return nil
 }
-
-// Run ticks every interval until ctx ends.
-func (s *Service) Run(ctx context.Context, every time.Duration, logErr func(error)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
-				logErr(err)
-			}
-		}
-	}
-}

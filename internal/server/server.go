@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/signet-project/signet/internal/api"
 	"github.com/signet-project/signet/internal/auth"
 	"github.com/signet-project/signet/internal/guard"
@@ -39,6 +40,11 @@ type Options struct {
 	// ReleaseApprovals is the number of approvals an offline release needs
 	// (account setting; nil means 1).
 	ReleaseApprovals func() int
+	// RotateEvery is the dynamic-key rotation interval (account setting;
+	// default 15 minutes).
+	RotateEvery time.Duration
+	// JobEvery is how often background jobs run (default 15 seconds).
+	JobEvery time.Duration
 }
 
 // Server is a running signetd.
@@ -48,6 +54,8 @@ type Server struct {
 	http     *http.Server
 	API      *api.API
 	releases *release.Service
+	keypairs *keypair.Service
+	node     string // this process's id, for leases
 
 	jobsCtx  context.Context
 	stopJobs context.CancelFunc
@@ -63,6 +71,12 @@ func New(o Options) *Server {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	if o.RotateEvery == 0 {
+		o.RotateEvery = 15 * time.Minute
+	}
+	if o.JobEvery == 0 {
+		o.JobEvery = 15 * time.Second
+	}
 	if o.MinTLS == 0 {
 		o.MinTLS = tls.VersionTLS13
 	}
@@ -75,7 +89,8 @@ func New(o Options) *Server {
 	j := journal.New(o.Store, jopts...)
 	g := &guard.Guard{Journal: j, Now: o.Now}
 	kps := &keypair.Service{Store: o.Store, Backends: o.Backends, Guard: g, DefaultStorage: o.DefaultStorage}
-	sg := &signing.Service{Keypairs: kps, Releases: o.Store, Journal: j, Guard: g, Observe: m.ObserveSign}
+	sg := &signing.Service{Keypairs: kps, Releases: o.Store, Journal: j, Guard: g, Observe: m.ObserveSign,
+		OnError: func(err error) { o.Log.Error("after signing", "err", err) }}
 	rel := &release.Service{Store: o.Store, Keypairs: kps, Users: o.Store, Guard: g, ApprovalsRequired: o.ReleaseApprovals}
 	a := api.New(api.Deps{
 		Log: o.Log, Auth: auth.NewAuthenticator(o.Store, o.Now), Keypairs: kps, Signing: sg, Releases: rel,
@@ -101,11 +116,9 @@ func New(o Options) *Server {
 		ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{opts: o, journal: j, http: hs, API: a, releases: rel, jobsCtx: ctx, stopJobs: cancel, jobs: make(chan struct{})}
+	return &Server{opts: o, journal: j, http: hs, API: a, releases: rel, keypairs: kps,
+		node: uuid.Must(uuid.NewV7()).String(), jobsCtx: ctx, stopJobs: cancel, jobs: make(chan struct{})}
 }
-
-// jobEvery is how often background jobs (release status moves) run.
-const jobEvery = 15 * time.Second
 
 func ready(ctx context.Context, o Options) map[string]error {
 	out := map[string]error{"store": o.Store.Ping(ctx)}
@@ -124,7 +137,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.jobsOnce.Do(func() {
 		go func() {
 			defer close(s.jobs)
-			s.releases.Run(s.jobsCtx, jobEvery, func(err error) { s.opts.Log.Error("release job", "err", err) })
+			s.runJobs(s.jobsCtx)
 		}()
 	})
 	err := s.http.ServeTLS(ln, "", "")

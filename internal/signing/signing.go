@@ -69,6 +69,7 @@ type Service struct {
 	Journal  *journal.Journal
 	Guard    *guard.Guard
 	Observe  Observer
+	OnError  func(error) // optional: errors after the answer is decided (e.g. a failed rotation)
 
 	mu      sync.Mutex
 	signers map[string]crypto.Signer // by keypair id, generation and key URI
@@ -92,6 +93,15 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 			outcome = siglog.StatusDenied
 		}
 		return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
+	}
+	if kp.RotatePerSignature {
+		if kp, err = s.claim(ctx, p, kp, len(r.Items)); err != nil {
+			if counted != nil {
+				_ = s.Releases.Refund(context.WithoutCancel(ctx), counted.ID, len(r.Items))
+			}
+			return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
+		}
+		defer s.rotateAfterUse(ctx, kp)
 	}
 	if counted != nil {
 		// Give back what was reserved unless the signatures go out.
@@ -124,10 +134,13 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 		}
 		ev := s.Guard.Event(ctx, p, guard.Target{Type: "Keypair", Action: "Sign", ID: kp.ID, Name: kp.Alias}, audit.Allowed, "")
 		ev.Details = map[string]string{"signature_id": rec.ID, "sig_alg": alg.Name, "generation": fmt.Sprint(kp.Generation)}
-		entries[i] = journal.Entry{Signature: rec, Events: []*audit.Event{ev}}
+		entries[i] = journal.Entry{Signature: rec, Events: []*audit.Event{ev}, CheckGeneration: kp.Type == keypair.TypeDynamic}
 		res[i] = Result{Signature: sig, RecordID: rec.ID, SigAlg: alg.Name}
 	}
 	if err := s.Journal.Commit(ctx, entries...); err != nil {
+		if errors.Is(err, journal.ErrKeyRotated) {
+			return nil, nil, errs.Conflict("keypair_rotated", "the key of %s was replaced while signing; nothing was signed, retry", kp.Alias)
+		}
 		return nil, nil, commitError(ctx, err, "signature withheld: the signature and audit logs cannot be written")
 	}
 	outcome = siglog.StatusSigned
@@ -274,6 +287,7 @@ func (s *Service) signer(ctx context.Context, kp *keypair.Keypair) (crypto.Signe
 	if err != nil {
 		return nil, errs.Wrap(err, http.StatusBadGateway, "key_backend_error", "the %s key backend cannot use the key of %s", kp.Storage, kp.Alias)
 	}
+	s.forget(kp.ID) // drop older generations of this keypair
 	s.mu.Lock()
 	if s.signers == nil {
 		s.signers = map[string]crypto.Signer{}
@@ -284,7 +298,9 @@ func (s *Service) signer(ctx context.Context, kp *keypair.Keypair) (crypto.Signe
 }
 
 // Forget drops cached signers of a keypair (after delete or rotation).
-func (s *Service) Forget(keypairID string) {
+func (s *Service) Forget(keypairID string) { s.forget(keypairID) }
+
+func (s *Service) forget(keypairID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k := range s.signers {

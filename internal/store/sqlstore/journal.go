@@ -35,9 +35,31 @@ func (db *DB) WriteBatch(ctx context.Context, batch []journal.Entry) error {
 		return nil
 	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
+		for _, e := range batch {
+			if e.CheckGeneration && e.Signature != nil {
+				if err := db.checkGeneration(ctx, tx, e.Signature.KeypairID, e.Signature.Generation); err != nil {
+					return err
+				}
+			}
+		}
 		if err := db.insertSignatures(ctx, tx, recs); err != nil {
 			return err
 		}
 		return db.appendEvents(ctx, tx, evs)
 	})
+}
+
+// checkGeneration fails with journal.ErrKeyRotated unless the keypair is at
+// generation gen. On PostgreSQL the row is share-locked, so a rotation
+// waits for this transaction to end.
+func (db *DB) checkGeneration(ctx context.Context, tx *sql.Tx, id string, gen int) error {
+	var cur int
+	err := tx.QueryRowContext(ctx, db.d.rebind(`SELECT generation FROM keypairs WHERE id = ?`+db.d.ShareLock), id).Scan(&cur)
+	if err != nil {
+		return db.wrap(err, "keypair %s generation", id)
+	}
+	if cur != gen {
+		return fmt.Errorf("keypair %s is at generation %d, the signature used %d: %w", id, cur, gen, journal.ErrKeyRotated)
+	}
+	return nil
 }

@@ -16,7 +16,7 @@ import (
 const keypairCols = `id, alias, type, alg_type, alg_bits, alg_curve, category, storage, status,
 	access, allowed_users_json, allowed_groups_json, team, profile, state, generation,
 	handle_backend, handle_uri, handle_kek, handle_blob, public_key, created_by,
-	created_at, updated_at, destroyed_at`
+	created_at, updated_at, destroyed_at, rotate_per_signature, rotated_at`
 
 // CreateKeypair inserts kp; store.ErrConflict if its alias or id is taken.
 func (db *DB) CreateKeypair(ctx context.Context, kp *keypair.Keypair, ev *audit.Event) error {
@@ -39,7 +39,7 @@ func (db *DB) CreateKeypair(ctx context.Context, kp *keypair.Keypair, ev *audit.
 			kp.Category, kp.Storage, kp.Status, kp.Access, users, groups, kp.Team, kp.Profile,
 			kp.State, kp.Generation, kp.Handle.Backend, kp.Handle.URI, kp.Handle.KEK,
 			nullBytes(kp.Handle.Blob), nullBytes(kp.PublicKey), kp.CreatedBy,
-			micros(kp.CreatedAt), micros(kp.UpdatedAt), nullMicros(kp.DestroyedAt))
+			micros(kp.CreatedAt), micros(kp.UpdatedAt), nullMicros(kp.DestroyedAt), boolInt(kp.RotatePerSignature), optMicros(kp.RotatedAt))
 		if err != nil {
 			return db.wrap(err, "keypair %q", kp.Alias)
 		}
@@ -53,12 +53,18 @@ func scanKeypair(s interface{ Scan(...any) error }) (*keypair.Keypair, error) {
 	var users, groups sql.NullString
 	var created, updated int64
 	var destroyed sql.NullInt64
+	var perSig, rotated int64
 	err := s.Scan(&kp.ID, &kp.Alias, &kp.Type, &algType, &kp.Algorithm.Bits, &kp.Algorithm.Curve,
 		&kp.Category, &kp.Storage, &kp.Status, &kp.Access, &users, &groups, &kp.Team, &kp.Profile,
 		&kp.State, &kp.Generation, &kp.Handle.Backend, &kp.Handle.URI, &kp.Handle.KEK,
-		bytesCol{&kp.Handle.Blob}, bytesCol{&kp.PublicKey}, &kp.CreatedBy, &created, &updated, &destroyed)
+		bytesCol{&kp.Handle.Blob}, bytesCol{&kp.PublicKey}, &kp.CreatedBy, &created, &updated, &destroyed,
+		&perSig, &rotated)
 	if err != nil {
 		return nil, err
+	}
+	kp.RotatePerSignature = perSig != 0
+	if rotated != 0 {
+		kp.RotatedAt = fromMicros(rotated)
 	}
 	kp.Algorithm.Type = sigalg.KeyType(algType)
 	kp.CreatedAt, kp.UpdatedAt, kp.DestroyedAt = fromMicros(created), fromMicros(updated), timePtr(destroyed)

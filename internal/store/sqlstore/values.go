@@ -104,3 +104,18 @@ func fillTime(t *time.Time) {
 		*t = nowMicro()
 	}
 }
+
+// optMicros stores a time that may be unset as 0.
+func optMicros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return micros(t)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
