@@ -23,7 +23,7 @@ type Config struct {
 	Log             Log           `yaml:"log"`               // structured logs
 	MaxBodyBytes    int64         `yaml:"max_body_bytes"`    // request body limit, default 1 MiB
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`  // default 30s
-	TrustedProxies  []string      `yaml:"trusted_proxies"`   // reserved; client IP is the peer address
+	TrustedProxies  []string      `yaml:"trusted_proxies,omitempty"`   // reserved; client IP is the peer address
 	JournalMaxBatch int           `yaml:"journal_max_batch"` // group-commit batch cap, default 256
 }
 
@@ -33,22 +33,22 @@ type TLS struct {
 	KeyFile      string `yaml:"key_file"`       // its private key, PEM; must not be readable by others
 	ClientCAFile string `yaml:"client_ca_file"` // CA certificate(s) that issue client certificates, PEM
 	// ClientCAKeyFile, when set, lets `signetd client-cert issue` sign client certificates.
-	ClientCAKeyFile string `yaml:"client_ca_key_file"`
+	ClientCAKeyFile string `yaml:"client_ca_key_file,omitempty"`
 	MinVersion      string `yaml:"min_version"` // "1.3" (default) or "1.2"
 }
 
 // Store selects the database.
 type Store struct {
 	Driver string `yaml:"driver"` // sqlite (default) or postgres
-	Path   string `yaml:"path"`   // sqlite file
-	DSN    string `yaml:"dsn"`    // postgres connection string; SIGNET_DATABASE_DSN overrides
+	Path   string `yaml:"path,omitempty"`   // sqlite file
+	DSN    string `yaml:"dsn,omitempty"`    // postgres connection string; SIGNET_DATABASE_DSN overrides
 }
 
 // Keys configures the key backends.
 type Keys struct {
 	DefaultStorage string `yaml:"default_storage"` // disk (default) or hsm
-	Disk           *Disk  `yaml:"disk"`
-	HSM            *HSM   `yaml:"hsm"`
+	Disk           *Disk  `yaml:"disk,omitempty"`
+	HSM            *HSM   `yaml:"hsm,omitempty"`
 }
 
 // Disk configures envelope-encrypted keys in the database.
@@ -63,16 +63,16 @@ type Disk struct {
 // MasterKey is one key-encryption key.
 type MasterKey struct {
 	ID   string `yaml:"id"`
-	File string `yaml:"file"`
-	Env  string `yaml:"env"`
+	File string `yaml:"file,omitempty"`
+	Env  string `yaml:"env,omitempty"`
 }
 
 // HSM configures a PKCS#11 token.
 type HSM struct {
 	Module   string `yaml:"module"`    // path to the PKCS#11 library
 	Token    string `yaml:"token"`     // token label
-	PINFile  string `yaml:"pin_file"`  // file holding the user PIN; or PINEnv
-	PINEnv   string `yaml:"pin_env"`   // environment variable holding the PIN
+	PINFile  string `yaml:"pin_file,omitempty"`  // file holding the user PIN; or PINEnv
+	PINEnv   string `yaml:"pin_env,omitempty"`   // environment variable holding the PIN
 	PoolSize int    `yaml:"pool_size"` // sessions, default 8
 }
 
