@@ -20,7 +20,7 @@ import (
 // fixture is one test's keypairs on the shared server, a working
 // directory, and the environment the tools run with.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *server
 	module string
 	dir    string
@@ -42,7 +42,7 @@ var aliasSeq atomic.Int64
 
 // newFixture generates the keypairs (aliases made unique on the server)
 // and shows only them on the token.
-func newFixture(t *testing.T, specs ...keySpec) *fixture {
+func newFixture(t testing.TB, specs ...keySpec) *fixture {
 	t.Helper()
 	f := &fixture{t: t, srv: signet(t), module: bins(t).module, dir: t.TempDir(), keys: map[string]keypair{}}
 	var aliases []string
@@ -73,7 +73,7 @@ func newFixture(t *testing.T, specs ...keySpec) *fixture {
 }
 
 // testSlug is the top-level test's name as an alias prefix.
-func testSlug(t *testing.T) string {
+func testSlug(t testing.TB) string {
 	name, _, _ := strings.Cut(t.Name(), "/")
 	return strings.ToLower(strings.TrimPrefix(name, "Test"))
 }
@@ -106,7 +106,7 @@ func (f *fixture) uri(name string) string {
 // run runs a tool in the fixture's directory and environment, with extra
 // environment variables; wantOK says whether it must succeed. It returns
 // stdout and stderr together and fails on a crash either way.
-func (f *fixture) run(t *testing.T, wantOK bool, extraEnv []string, name string, args ...string) string {
+func (f *fixture) run(t testing.TB, wantOK bool, extraEnv []string, name string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -127,13 +127,13 @@ func (f *fixture) run(t *testing.T, wantOK bool, extraEnv []string, name string,
 }
 
 // ok runs a tool that must succeed.
-func (f *fixture) ok(t *testing.T, name string, args ...string) string {
+func (f *fixture) ok(t testing.TB, name string, args ...string) string {
 	t.Helper()
 	return f.run(t, true, nil, name, args...)
 }
 
 // verified runs a verifier that must succeed and print want.
-func (f *fixture) verified(t *testing.T, want, name string, args ...string) {
+func (f *fixture) verified(t testing.TB, want, name string, args ...string) {
 	t.Helper()
 	if out := f.ok(t, name, args...); !strings.Contains(out, want) {
 		t.Errorf("%s %s: no %q:\n%s", name, strings.Join(args, " "), want, out)
@@ -142,7 +142,7 @@ func (f *fixture) verified(t *testing.T, want, name string, args ...string) {
 
 // checkLog checks the signature log of a keypair: exactly n signed rows,
 // each naming tool.
-func (f *fixture) checkLog(t *testing.T, name string, n int, tool string) []sigRecord {
+func (f *fixture) checkLog(t testing.TB, name string, n int, tool string) []sigRecord {
 	t.Helper()
 	recs, err := f.srv.api.signatures(f.keys[name].ID)
 	if err != nil {
@@ -162,7 +162,7 @@ func (f *fixture) checkLog(t *testing.T, name string, n int, tool string) []sigR
 
 // checkAlgs checks the signature log of a keypair like checkLog, and that
 // its rows have the algorithms algs, in any order.
-func (f *fixture) checkAlgs(t *testing.T, name string, algs []string, tool string) []sigRecord {
+func (f *fixture) checkAlgs(t testing.TB, name string, algs []string, tool string) []sigRecord {
 	t.Helper()
 	recs := f.checkLog(t, name, len(algs), tool)
 	var got []string
