@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -71,8 +73,67 @@ func BenchmarkOsslsigncode(b *testing.B) {
 	b.ReportMetric(ms.Seconds()*1000, "ms-signet")
 	b.ReportMetric(mh.Seconds()*1000, "ms-softhsm")
 	b.ReportMetric(float64(ms)/float64(mh), "ratio")
-	b.Logf("%d rounds; signet median %v p90 %v; softhsm median %v p90 %v; PE %s",
-		len(st), ms, pct(st, 90), mh, pct(ht, 90), filepath.Base(pe))
+	size := int64(0)
+	if fi, err := os.Stat(pe); err == nil {
+		size = fi.Size()
+	}
+	b.Logf("%d rounds; signet median %v p90 %v; softhsm median %v p90 %v; PE of %d bytes",
+		len(st), ms, pct(st, 90), mh, pct(ht, 90), size)
+}
+
+// phaseNames are the fields testdata/phases.c prints, in order.
+var phaseNames = []string{"load", "initialize", "session", "find", "sign", "finalize", "total"}
+
+// BenchmarkPhases times each PKCS#11 call of one signature in a fresh
+// process (testdata/phases.c), alternately through libsignet-pkcs11 and
+// through libsofthsm2.so, and reports the median of each phase: where
+// the time of BenchmarkOsslsigncode goes.
+//
+//	go test -tags e2e -run '^$' -bench Phases -benchtime 100x ./test/pkcs11/
+func BenchmarkPhases(b *testing.B) {
+	f := newFixture(b, keySpec{"rsa", map[string]any{"algorithm": "rsa", "key_size": 2048, "storage": "hsm"}})
+	soft := newSoftToken(b, f, b.TempDir())
+	src, err := filepath.Abs(filepath.Join("testdata", "phases.c"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(b.TempDir(), "phases")
+	f.ok(b, "gcc", "-O2", "-Wall", "-I/usr/include/p11-kit-1", "-o", bin, src, "-ldl")
+	sides := []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		{"signet", nil, []string{f.module, f.keys["rsa"].Alias}},
+		{"softhsm", soft.env, []string{soft.module, soft.label, soft.pin}},
+	}
+	times := map[string][]time.Duration{} // "signet find" -> durations
+	for i := 0; b.Loop(); i++ {
+		for j := range sides {
+			side := sides[(i+j)%2] // alternate which goes first
+			fields := strings.Fields(f.run(b, true, side.env, bin, side.args...))
+			if len(fields) != 2*len(phaseNames) {
+				b.Fatalf("phases printed %q", fields)
+			}
+			for k := 0; k < len(fields); k += 2 {
+				ms, err := strconv.ParseFloat(fields[k+1], 64)
+				if err != nil || fields[k] != phaseNames[k/2] {
+					b.Fatalf("phases printed %q", fields)
+				}
+				key := side.name + " " + fields[k]
+				times[key] = append(times[key], time.Duration(ms*float64(time.Millisecond)))
+			}
+		}
+	}
+	for _, side := range sides {
+		line := side.name + ":"
+		for _, p := range phaseNames {
+			m := median(times[side.name+" "+p])
+			b.ReportMetric(m.Seconds()*1000, "ms-"+side.name+"-"+p)
+			line += fmt.Sprintf(" %s %.2f", p, m.Seconds()*1000)
+		}
+		b.Log(line + " (medians, ms)")
+	}
 }
 
 func median(d []time.Duration) time.Duration { return pct(d, 50) }

@@ -23,6 +23,7 @@ type softToken struct {
 	module string
 	env    []string // SOFTHSM2_CONF
 	pin    string
+	label  string // of the key
 	uri    string // the private key
 	cert   string // PEM file
 }
@@ -31,7 +32,8 @@ type softToken struct {
 // certificate with openssl through the libp11 engine.
 func newSoftToken(t testing.TB, f *fixture, dir string) softToken {
 	t.Helper()
-	s := softToken{pin: "1234", uri: "pkcs11:token=baseline;object=k;type=private", cert: filepath.Join(dir, "softhsm.pem")}
+	s := softToken{pin: "1234", label: "k", uri: "pkcs11:token=baseline;object=k;type=private",
+		cert: filepath.Join(dir, "softhsm.pem")}
 	for _, m := range softHSMModules {
 		if _, err := os.Stat(m); err == nil {
 			s.module = m
@@ -52,7 +54,7 @@ func newSoftToken(t testing.TB, f *fixture, dir string) softToken {
 	s.env = []string{"SOFTHSM2_CONF=" + conf}
 	f.run(t, true, s.env, "softhsm2-util", "--init-token", "--free", "--label", "baseline", "--pin", s.pin, "--so-pin", "5678")
 	f.run(t, true, s.env, "pkcs11-tool", "--module", s.module, "--token-label", "baseline", "--login", "--pin", s.pin,
-		"--keypairgen", "--key-type", "rsa:2048", "--label", "k", "--id", "01")
+		"--keypairgen", "--key-type", "rsa:2048", "--label", s.label, "--id", "01")
 	f.run(t, true, append(s.env, "PKCS11_MODULE_PATH="+s.module), "openssl", "req", "-engine", "pkcs11", "-keyform", "engine",
 		"-new", "-x509", "-key", s.uri+";pin-value="+s.pin, "-subj", "/CN=SoftHSM2 baseline", "-days", "30", "-out", s.cert)
 	return s
