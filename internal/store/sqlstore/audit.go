@@ -16,6 +16,8 @@ const auditCols = `seq, id, time, actor_id, actor_name, type, action, resource_i
 // placeholder limits of both databases.
 const insertChunk = 100
 
+const headUpdate = `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`
+
 // appendEvents links evs to the chain head and inserts them. It must run in
 // a write transaction after the transaction's other writes: it takes the
 // chain lock, which is held until the transaction ends. The events get their
@@ -31,7 +33,7 @@ func (db *DB) appendEvents(ctx context.Context, tx *sql.Tx, evs []*audit.Event) 
 	}
 	var seq int64
 	var hash []byte
-	if err := tx.QueryRowContext(ctx, db.d.LockHead).Scan(&seq, bytesCol{&hash}); err != nil {
+	if err := db.txQueryRow(ctx, tx, db.d.LockHead).Scan(&seq, bytesCol{&hash}); err != nil {
 		return db.wrap(err, "audit: locking the chain head")
 	}
 	var prev *audit.Event
@@ -56,11 +58,11 @@ func (db *DB) appendEvents(ctx context.Context, tx *sql.Tx, evs []*audit.Event) 
 				e.ResourceID, e.ResourceName, e.Result, e.Reason, e.ClientIP, details, e.PrevHash, e.Hash)
 		}
 		q := db.d.rebind(insertSQL("audit_events", auditCols, 15, len(chunk)))
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := db.txExec(ctx, tx, q, args...); err != nil {
 			return db.wrap(err, "audit: inserting events %d..%d", chunk[0].Seq, chunk[len(chunk)-1].Seq)
 		}
 	}
-	_, err := tx.ExecContext(ctx, db.d.rebind(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`), prev.Seq, prev.Hash)
+	_, err := db.txExec(ctx, tx, db.d.rebind(headUpdate), prev.Seq, prev.Hash)
 	return db.wrap(err, "audit: moving the chain head")
 }
 

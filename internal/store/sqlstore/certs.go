@@ -40,7 +40,7 @@ func scanCert(s interface{ Scan(...any) error }) (*auth.ClientCert, error) {
 // ClientCertByFingerprint finds a certificate by the SHA-256 of its DER,
 // revoked ones included: the caller checks them.
 func (db *DB) ClientCertByFingerprint(ctx context.Context, fp []byte) (*auth.ClientCert, error) {
-	row := db.r.QueryRowContext(ctx, db.d.rebind(`SELECT `+certCols+` FROM client_certs WHERE fingerprint = ?`), fp)
+	row := db.queryRow(ctx, `SELECT `+certCols+` FROM client_certs WHERE fingerprint = ?`, fp)
 	c, err := scanCert(row)
 	return c, db.wrap(err, "client certificate %x", fp)
 }

@@ -37,6 +37,8 @@ type DB struct {
 	w *sql.DB // writes, and reads that must see them
 	r *sql.DB // reads; may be w
 	d *Dialect
+
+	stmts stmtCache
 }
 
 // New migrates the database and returns a store over it. Writes go through
@@ -76,6 +78,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the database handles.
 func (db *DB) Close() error {
+	db.stmts.close()
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())

@@ -34,6 +34,7 @@ func (db *DB) WriteBatch(ctx context.Context, batch []journal.Entry) error {
 	if len(recs) == 0 && len(evs) == 0 {
 		return nil
 	}
+	db.prepareWriter(ctx, db.batchQueries(len(recs), len(evs))...)
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		for _, e := range batch {
 			if e.CheckGeneration && e.Signature != nil {
@@ -62,4 +63,25 @@ func (db *DB) checkGeneration(ctx context.Context, tx *sql.Tx, id string, gen in
 		return fmt.Errorf("keypair %s is at generation %d, the signature used %d: %w", id, cur, gen, journal.ErrKeyRotated)
 	}
 	return nil
+}
+
+// batchQueries lists the statements WriteBatch runs for n records and m events.
+func (db *DB) batchQueries(n, m int) []string {
+	qs := []string{db.d.LockHead, db.d.rebind(headUpdate)}
+	for _, c := range chunkSizes(n) {
+		qs = append(qs, db.d.rebind(insertSQL("signatures", signatureCols, ncols(signatureCols), c)))
+	}
+	for _, c := range chunkSizes(m) {
+		qs = append(qs, db.d.rebind(insertSQL("audit_events", auditCols, 15, c)))
+	}
+	return qs
+}
+
+// chunkSizes returns the sizes of the multi-row INSERTs for n rows.
+func chunkSizes(n int) []int {
+	var out []int
+	for ; n > 0; n -= insertChunk {
+		out = append(out, min(n, insertChunk))
+	}
+	return out
 }

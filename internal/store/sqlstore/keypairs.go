@@ -79,8 +79,8 @@ func scanKeypair(s interface{ Scan(...any) error }) (*keypair.Keypair, error) {
 
 // GetKeypair finds a keypair by id, or else by alias.
 func (db *DB) GetKeypair(ctx context.Context, idOrAlias string) (*keypair.Keypair, error) {
-	row := db.r.QueryRowContext(ctx, db.d.rebind(`SELECT `+keypairCols+` FROM keypairs
-		WHERE id = ? OR alias = ? ORDER BY CASE WHEN id = ? THEN 0 ELSE 1 END LIMIT 1`),
+	row := db.queryRow(ctx, `SELECT `+keypairCols+` FROM keypairs
+		WHERE id = ? OR alias = ? ORDER BY CASE WHEN id = ? THEN 0 ELSE 1 END LIMIT 1`,
 		idOrAlias, idOrAlias, idOrAlias)
 	kp, err := scanKeypair(row)
 	return kp, db.wrap(err, "keypair %q", idOrAlias)

@@ -177,8 +177,8 @@ func (db *DB) UpdateRelease(ctx context.Context, r *release.Release, ev *audit.E
 
 // LiveReleaseFor returns the live release holding the keypair at now.
 func (db *DB) LiveReleaseFor(ctx context.Context, keypairID string, now time.Time) (*release.Release, error) {
-	row := db.r.QueryRowContext(ctx, db.d.rebind(`SELECT `+releaseCols+` FROM releases WHERE id = (
-		SELECT release_id FROM release_keypairs WHERE keypair_id = ? AND live = 1 AND end_at > ?)`),
+	row := db.queryRow(ctx, `SELECT `+releaseCols+` FROM releases WHERE id = (
+		SELECT release_id FROM release_keypairs WHERE keypair_id = ? AND live = 1 AND end_at > ?)`,
 		keypairID, micros(now))
 	r, err := scanRelease(row)
 	return r, db.wrap(err, "live release of keypair %s", keypairID)

@@ -24,7 +24,7 @@ func (db *DB) insertSignatures(ctx context.Context, tx *sql.Tx, recs []*siglog.R
 				r.Tool, r.FileName, r.FileSize, r.TimestampURL)
 		}
 		q := db.d.rebind(insertSQL("signatures", signatureCols, n, len(chunk)))
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := db.txExec(ctx, tx, q, args...); err != nil {
 			return db.wrap(err, "signatures: inserting %d records", len(chunk))
 		}
 	}

@@ -44,7 +44,7 @@ func scanToken(s interface{ Scan(...any) error }) (*auth.Token, error) {
 // TokenByHash finds a token by the hash of its secret, revoked or expired
 // ones included: the caller checks them.
 func (db *DB) TokenByHash(ctx context.Context, hash []byte) (*auth.Token, error) {
-	row := db.r.QueryRowContext(ctx, db.d.rebind(`SELECT `+tokenCols+` FROM api_tokens WHERE hash = ?`), hash)
+	row := db.queryRow(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE hash = ?`, hash)
 	t, err := scanToken(row)
 	return t, db.wrap(err, "token by hash")
 }

@@ -52,8 +52,8 @@ func scanUser(s interface{ Scan(...any) error }) (*auth.User, error) {
 
 // GetUser finds a user by id, or else by name.
 func (db *DB) GetUser(ctx context.Context, idOrName string) (*auth.User, error) {
-	row := db.r.QueryRowContext(ctx, db.d.rebind(`SELECT `+userCols+` FROM users
-		WHERE id = ? OR name = ? ORDER BY CASE WHEN id = ? THEN 0 ELSE 1 END LIMIT 1`),
+	row := db.queryRow(ctx, `SELECT `+userCols+` FROM users
+		WHERE id = ? OR name = ? ORDER BY CASE WHEN id = ? THEN 0 ELSE 1 END LIMIT 1`,
 		idOrName, idOrName, idOrName)
 	u, err := scanUser(row)
 	return u, db.wrap(err, "user %q", idOrName)
