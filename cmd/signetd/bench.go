@@ -28,6 +28,7 @@ type benchOptions struct {
 	warmup, duration    time.Duration
 	rawDuration         time.Duration
 	http2, keep         bool
+	release             bool
 	verifyEvery         int
 	target, output      string
 	storage, clientKey  string
@@ -66,6 +67,7 @@ SIGNET_CA_FILE instead. Only loopback addresses are accepted.`,
 	f.IntVar(&o.verifyEvery, "verify-every", 8, "verify every n-th signature of each client against the public key")
 	f.StringVar(&o.target, "target", "spawn", `"spawn" a signetd dev child, or "env": the server in SIGNET_*`)
 	f.StringVar(&o.storage, "storage", "disk", "storage of the keypairs the benchmark creates on signetd")
+	f.BoolVar(&o.release, "release", false, "put signetd's keypairs in a live test release, so every signature reserves from its budget")
 	f.IntVar(&o.pid, "pid", 0, "with --target env: the server's process id, to measure its CPU per signature")
 	f.StringVar(&o.clientKey, "client-key", "", "key file when SIGNET_CLIENT_CERT_FILE is a PEM certificate without its key")
 	f.StringVarP(&o.output, "output", "o", "table", "table or json")
@@ -142,7 +144,7 @@ func runBench(cmd *cobra.Command, o benchOptions) (err error) {
 
 func (o benchOptions) plan() (bench.Plan, error) {
 	p := bench.Plan{Warmup: o.warmup, Duration: o.duration, RawDuration: o.rawDuration, HTTP2: o.http2,
-		VerifyEvery: o.verifyEvery, Storage: o.storage}
+		VerifyEvery: o.verifyEvery, Storage: o.storage, Release: o.release}
 	for _, name := range o.algs {
 		a, err := bench.AlgNamed(name)
 		if err != nil {

@@ -32,6 +32,7 @@ type Plan struct {
 	HTTP2       bool
 	VerifyEvery int
 	Storage     string // of the keypairs made on signetd; "" for its default
+	Release     bool   // put signetd's keypairs in a live release: every signature reserves budget
 	Bare        Target // aliases are the Alg names
 	Signetd     Target // keypairs are created, and deleted afterwards
 	Progress    io.Writer
@@ -82,6 +83,17 @@ func compareAlg(ctx context.Context, p Plan, a Alg) (AlgReport, error) {
 			p.progress("could not delete keypair %s: %v", alias, derr)
 		}
 	}()
+	if p.Release {
+		id, err := p.Signetd.CreateRelease(ctx, alias, 10_000_000)
+		if err != nil {
+			return ar, err
+		}
+		defer func() {
+			if cerr := p.Signetd.CloseRelease(context.WithoutCancel(ctx), id); cerr != nil {
+				p.progress("could not close release %s: %v", id, cerr)
+			}
+		}()
+	}
 	pub, err := p.Signetd.PublicKey(ctx, alias)
 	if err != nil {
 		return ar, err
@@ -118,5 +130,5 @@ func settingsOf(p Plan) Settings {
 		p.VerifyEvery = 8
 	}
 	return Settings{Clients: p.Clients, Warmup: p.Warmup, Duration: p.Duration, RawDuration: p.RawDuration,
-		HTTP2: p.HTTP2, VerifyEvery: p.VerifyEvery, Signetd: p.Signetd.URL, Bare: p.Bare.URL}
+		HTTP2: p.HTTP2, VerifyEvery: p.VerifyEvery, Release: p.Release, Signetd: p.Signetd.URL, Bare: p.Bare.URL}
 }

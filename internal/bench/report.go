@@ -25,6 +25,7 @@ type Settings struct {
 	RawDuration time.Duration `json:"raw_duration_ns"`
 	HTTP2       bool          `json:"http2"`
 	VerifyEvery int           `json:"verify_every"`
+	Release     bool          `json:"release"`
 	Signetd     string        `json:"signetd"`
 	Bare        string        `json:"bare"`
 }
@@ -97,6 +98,9 @@ func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "settings: %s over TLS 1.3 with a client certificate, one keep-alive connection per client;\n"+
 		"          warm-up %s, %s per point, raw %s; every %d-th answer verified\n",
 		proto, s.Warmup, s.Duration, s.RawDuration, s.VerifyEvery)
+	if s.Release {
+		fmt.Fprintln(w, "          signetd's keypairs are in a live release: every signature reserves from its budget")
+	}
 	for _, a := range r.Algs {
 		fmt.Fprintf(w, "\n%s (%s)\n", a.Alg.Name, a.Alg.SigAlg)
 		fmt.Fprintf(w, "  raw in-process disk signer: serial %.0f/s, parallel (%d goroutines) %.0f/s\n",

@@ -98,3 +98,22 @@ func (t Target) DeleteKeypair(ctx context.Context, alias string) error {
 	}
 	return t.call(ctx, http.MethodDelete, "/api/v1/keypairs/"+url.PathEscape(alias), nil, nil)
 }
+
+// CreateRelease puts the (test) keypair in a live test release with room for
+// max signatures, so that every signature counts toward it (the signing
+// path then reserves from its budget). It returns the release id.
+func (t Target) CreateRelease(ctx context.Context, alias string, max int) (string, error) {
+	now := time.Now().UTC()
+	body := map[string]any{"name": alias, "type": "test", "keypairs": []string{alias},
+		"start": now.Add(-time.Minute), "end": now.Add(time.Hour), "max_signatures": max}
+	var r struct {
+		ID string `json:"id"`
+	}
+	err := t.call(ctx, http.MethodPost, "/api/v1/releases", body, &r)
+	return r.ID, err
+}
+
+// CloseRelease closes a release the benchmark created.
+func (t Target) CloseRelease(ctx context.Context, id string) error {
+	return t.call(ctx, http.MethodPost, "/api/v1/releases/"+url.PathEscape(id)+"/close", nil, nil)
+}
