@@ -36,7 +36,13 @@ func TestLoadSignetd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var release string
 		for _, h2 := range []bool{false, true} {
+			if h2 { // the second run signs inside a release, reserving budget
+				if release, err = target.CreateRelease(ctx, alias, 1000000); err != nil {
+					t.Fatal(err)
+				}
+			}
 			l := Load{Target: target, Alias: alias, SigAlg: a.SigAlg, Public: pub, Clients: 2,
 				Warmup: 100 * time.Millisecond, Duration: 300 * time.Millisecond, HTTP2: h2, VerifyEvery: 1}
 			r, err := l.Run(ctx)
@@ -44,6 +50,9 @@ func TestLoadSignetd(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkResult(t, r)
+		}
+		if err := target.CloseRelease(ctx, release); err != nil {
+			t.Fatal(err)
 		}
 		if err := target.DeleteKeypair(ctx, alias); err != nil {
 			t.Fatal(err)
