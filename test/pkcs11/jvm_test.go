@@ -70,6 +70,17 @@ func TestJVMSignals(t *testing.T) {
 		f.checkLog(t, "rsa", n, "java (libsignet-pkcs11)")
 	})
 
+	t.Run("SunPKCS11 configuration", func(t *testing.T) {
+		// The file of docs/signing-tools.md loads the module as a provider
+		// and opens the token as a keystore (empty: SunPKCS11 lists only
+		// keys that have a certificate).
+		out := f.ok(t, "keytool", "-list", "-keystore", "NONE", "-storetype", "PKCS11",
+			"-providerClass", "sun.security.pkcs11.SunPKCS11", "-providerArg", f.javaConfig(), "-storepass", "any")
+		if !strings.Contains(out, "Keystore provider: SunPKCS11-Signet") {
+			t.Errorf("keytool did not open the token through SunPKCS11-Signet:\n%s", out)
+		}
+	})
+
 	t.Run("libjsig breaks Go's SA_ONSTACK rule", func(t *testing.T) {
 		jsig := filepath.Join(javaHome(t), "lib", "libjsig.so")
 		out, err := f.probe(t, []string{"LD_PRELOAD=" + jsig}, 2000)
@@ -196,4 +207,9 @@ func rsaPublic(t *testing.T, pemText string) *rsa.PublicKey {
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// javaConfig writes the SunPKCS11 configuration of docs/signing-tools.md.
+func (f *fixture) javaConfig() string {
+	return f.write("signet-pkcs11.cfg", []byte("name = Signet\nlibrary = "+f.module+"\nslotListIndex = 0\n"))
 }
