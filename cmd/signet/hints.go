@@ -22,7 +22,7 @@ var apiFixes = map[string]string{
 	"permission_denied":           "ask a Lead for a role with this permission; \"signet healthcheck\" lists what you may do",
 	"keypair_access_denied":       "the keypair is restricted: ask a Lead to add you to its allowed users or groups",
 	"keypair_suspended":           "unsuspend it with \"signet keypair unsuspend ALIAS\" (needs keypair.manage)",
-	"keypair_offline":             "offline keypairs sign only inside an approved release window; use an online keypair",
+	"keypair_offline":             "offline keypairs sign only inside an approved release window: request one with \"signet release create NAME --type offline --keypair ALIAS ...\", or use an online keypair",
 	"keypair_destroyed":           "the keypair was deleted and cannot sign: generate a new one with \"signet keypair generate\"",
 	"keypair_not_found":           "list the keypairs you may see with \"signet keypair ls\"",
 	"alias_taken":                 "choose another alias; \"signet keypair describe ALIAS\" shows the existing keypair",
@@ -33,6 +33,22 @@ var apiFixes = map[string]string{
 	"storage_unavailable":         "use --storage disk, or ask the administrator to configure the HSM",
 	"batch_too_large":             "sign at most 1000 files per request (signet splits larger sets itself; upgrade signet)",
 	"invalid_format":              "use --format csv or --format json",
+
+	"release_quota_exhausted": "the release has used its maximum: its creator or an approver may raise it (signet release update ID --max-signatures N)",
+	"release_not_approved":    "the release waits for approval: an approver runs \"signet release approve ID\"; \"signet release ls --status pending\" lists them",
+	"release_not_started":     "sign once the release window starts (signet release describe ID shows it), or move --start with \"signet release update\"",
+	"release_ended":           "the release window has ended: request a new release with \"signet release create\"",
+	"not_release_participant": "ask the release's creator to add you: signet release update ID --participants ...",
+	"release_not_found":       "list the releases you may see with \"signet release ls\"",
+	"keypair_in_live_release": "a keypair is in at most one live release: close the other (signet release ls --keypair ALIAS) or wait for its end",
+	"own_release":             "another approver must decide on a release you requested",
+	"already_decided":         "each approver decides once; \"signet release describe ID\" shows the decisions",
+	"release_not_pending":     "only a pending release can be approved or rejected; \"signet release describe ID\" shows its status",
+	"release_closed":          "the release is over; create a new one with \"signet release create\"",
+	"release_fields_locked":   "only --name, --version and --note change now; create a new release for the rest",
+	"unknown_participant":     "name participants by user name or ID",
+	"invalid_window":          "give --start before --end, at most 366 days apart (RFC 3339, now, or +DURATION)",
+	"not_dynamic":             "only dynamic keypairs are refreshed: generate one with --type dynamic",
 }
 
 // explainAPI maps an API error to an exit code, its reason and the fix.

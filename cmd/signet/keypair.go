@@ -13,9 +13,9 @@ func keypairCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "keypair",
 		Aliases: []string{"keypairs"},
-		Short:   "List, describe, generate, suspend and delete keypairs",
+		Short:   "List, describe, generate, refresh, suspend and delete keypairs",
 	}
-	cmd.AddCommand(keypairLsCmd(a), keypairDescribeCmd(a), keypairGenerateCmd(a),
+	cmd.AddCommand(keypairLsCmd(a), keypairDescribeCmd(a), keypairGenerateCmd(a), keypairRefreshCmd(a),
 		keypairStateCmd(a, "suspend"), keypairStateCmd(a, "unsuspend"), keypairDeleteCmd(a))
 	return cmd
 }

@@ -18,11 +18,15 @@ Generating needs the keypair.generate permission and the client
 certificate.`,
 		Example: `  signet keypair generate release-ec --algorithm ecdsa --curve P-256
   signet keypair generate release-rsa --algorithm rsa --key-size 3072 --storage hsm
-  signet keypair generate nightly --algorithm eddsa --category test -o json`,
+  signet keypair generate nightly --algorithm eddsa --category test -o json
+  signet keypair generate build-dyn --algorithm ecdsa --type dynamic --rotate-per-signature`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if r.Algorithm == "" {
 				return usageErr(cmd, "--algorithm is required: rsa, ecdsa or eddsa")
+			}
+			if r.RotatePerSignature && r.Type != "dynamic" {
+				return usageErr(cmd, "--rotate-per-signature needs --type dynamic")
 			}
 			r.Alias = args[0]
 			c, _, err := a.client()
@@ -43,7 +47,8 @@ certificate.`,
 	fl.StringVar(&r.Curve, "curve", "", "ECDSA curve: P-256 (default), P-384 or P-521")
 	fl.StringVar(&r.Storage, "storage", "", "disk or hsm (default: the server's)")
 	fl.StringVar(&r.Status, "status", "", "online (default) or offline (signs only in an approved release)")
-	fl.StringVar(&r.Type, "type", "", "static (default) or dynamic")
+	fl.StringVar(&r.Type, "type", "", "static (default) or dynamic (its key is replaced every rotation interval)")
+	fl.BoolVar(&r.RotatePerSignature, "rotate-per-signature", false, "dynamic keypairs: also replace the key after every signature")
 	fl.StringVar(&r.Category, "category", "", "production (default) or test")
 	fl.StringVar(&r.Access, "access", "", "open (default) or restricted")
 	fl.StringSliceVar(&r.AllowedUsers, "allowed-users", nil, "users allowed to sign with a restricted keypair")

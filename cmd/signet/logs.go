@@ -9,12 +9,14 @@ import (
 
 	"github.com/signet-project/signet/internal/client"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // logFlags are the filters of logs ls and logs export.
 type logFlags struct {
 	kind, from, to                           string
 	user, keypair, status, release           string // signature log
+	dynamicKey                               string // signature log: keypair id of a dynamic keypair
 	actor, action, resType, resource, result string // audit log
 }
 
@@ -35,7 +37,15 @@ func (f *logFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.user, "user", "", "signature log: user ID")
 	fl.StringVar(&f.keypair, "keypair", "", "signature log: keypair alias or ID")
 	fl.StringVar(&f.status, "status", "", "signature log: signed, denied or failed")
-	fl.StringVar(&f.release, "release", "", "signature log: release ID")
+	fl.StringVar(&f.release, "release-id", "", "signature log: release ID")
+	fl.StringVar(&f.dynamicKey, "dynamic-key-id", "", "signature log: ID of a dynamic keypair (every generation)")
+	// --release was the first name of --release-id.
+	fl.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "release" {
+			name = "release-id"
+		}
+		return pflag.NormalizedName(name)
+	})
 	fl.StringVar(&f.actor, "actor", "", "audit log: actor (user) ID")
 	fl.StringVar(&f.action, "action", "", "audit log: action, e.g. Generate, Sign, Suspend")
 	fl.StringVar(&f.resType, "resource-type", "", "audit log: resource type, e.g. Keypair, Token, User")
@@ -55,7 +65,7 @@ func (f *logFlags) filter(ctx context.Context, cmd *cobra.Command, c *client.Cli
 	if lf.To, err = when(f.to); err != nil {
 		return "", lf, usageErr(cmd, "--to: %v", err)
 	}
-	sigOnly := f.user + f.keypair + f.status + f.release
+	sigOnly := f.user + f.keypair + f.status + f.release + f.dynamicKey
 	auditOnly := f.actor + f.action + f.resType + f.resource + f.result
 	switch f.kind {
 	case "signature", "signatures":
@@ -63,7 +73,14 @@ func (f *logFlags) filter(ctx context.Context, cmd *cobra.Command, c *client.Cli
 			return "", lf, usageErr(cmd, "--actor, --action, --resource-type, --resource and --result filter the audit log: add --type audit")
 		}
 		id := f.keypair
-		if id != "" && c != nil {
+		if f.dynamicKey != "" {
+			if id != "" {
+				return "", lf, usageErr(cmd, "--keypair and --dynamic-key-id both name a keypair: give one")
+			}
+			if id, err = f.dynamic(ctx, cmd, c); err != nil {
+				return "", lf, err
+			}
+		} else if id != "" && c != nil {
 			kp, err := c.GetKeypair(ctx, id)
 			if err != nil {
 				return "", lf, err
@@ -74,12 +91,28 @@ func (f *logFlags) filter(ctx context.Context, cmd *cobra.Command, c *client.Cli
 		return client.SignatureLog, lf, nil
 	case "audit":
 		if sigOnly != "" {
-			return "", lf, usageErr(cmd, "--user, --keypair, --status and --release filter the signature log: use --type signature")
+			return "", lf, usageErr(cmd, "--user, --keypair, --dynamic-key-id, --status and --release-id filter the signature log: use --type signature")
 		}
 		lf.Query = map[string]string{"actor": f.actor, "action": f.action, "type": f.resType, "resource": f.resource, "result": f.result}
 		return client.AuditLog, lf, nil
 	}
 	return "", lf, usageErr(cmd, "--type must be signature or audit, got %q", f.kind)
+}
+
+// dynamic checks that --dynamic-key-id names a dynamic keypair and returns
+// its ID.
+func (f *logFlags) dynamic(ctx context.Context, cmd *cobra.Command, c *client.Client) (string, error) {
+	if c == nil {
+		return f.dynamicKey, nil
+	}
+	kp, err := c.GetKeypair(ctx, f.dynamicKey)
+	if err != nil {
+		return "", err
+	}
+	if kp.Type != "dynamic" {
+		return "", usageErr(cmd, "--dynamic-key-id: keypair %s is %s, not dynamic: use --keypair", kp.Alias, kp.Type)
+	}
+	return kp.ID, nil
 }
 
 // when reads an RFC 3339 time or a duration ago.
@@ -106,6 +139,8 @@ func logsLsCmd(a *app) *cobra.Command {
 		Short:   "List signature-log or audit-log records, oldest first",
 		Example: `  signet logs ls --type signature --keypair release-ec
   signet logs ls --type signature --status denied --from 24h -o json
+  signet logs ls --release-id 0197a3c4-... -o json
+  signet logs ls --dynamic-key-id 0197a3c5-...       # every generation of a dynamic keypair
   signet logs ls --type audit --action Sign --result denied
   signet logs ls --type audit --limit 0 -o yaml     # every record`,
 		Args: cobra.NoArgs,
@@ -181,7 +216,11 @@ func signatureTable(w io.Writer, recs []client.SignatureRecord) {
 		if r.ErrorCode != "" {
 			st += " (" + r.ErrorCode + ")"
 		}
-		row(w, r.Time.UTC().Format(time.DateTime), st, r.UserName, r.KeypairAlias, r.Algorithm, r.FileName, sz, r.Tool)
+		kp := r.KeypairAlias
+		if r.KeyType == "dynamic" {
+			kp += fmt.Sprintf(" (generation %d)", r.Generation)
+		}
+		row(w, r.Time.UTC().Format(time.DateTime), st, r.UserName, kp, r.Algorithm, r.FileName, sz, r.Tool)
 	}
 }
 

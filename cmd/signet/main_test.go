@@ -70,6 +70,7 @@ func TestScript(t *testing.T) {
 			"mkfiles":    cmdMkfiles,
 			"perm":       cmdPerm,
 			"exits":      cmdExits,
+			"mkuser":     cmdMkuser,
 		},
 	})
 }

@@ -22,6 +22,8 @@ type KeypairCreate struct {
 	AllowedGroups []string `json:"allowed_groups,omitempty"`
 	Team          string   `json:"team,omitempty"`
 	Profile       string   `json:"profile,omitempty"`
+	// RotatePerSignature replaces a dynamic keypair's key after each signature.
+	RotatePerSignature bool `json:"rotate_per_signature,omitempty"`
 }
 
 // GenerateKeypair asks the server to generate a keypair.

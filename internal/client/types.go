@@ -11,26 +11,30 @@ type Algorithm struct {
 
 // Keypair is a keypair as the API shows it.
 type Keypair struct {
-	ID            string            `json:"id"`
-	Alias         string            `json:"alias"`
-	Type          string            `json:"type"` // static, dynamic
-	Algorithm     Algorithm         `json:"algorithm"`
-	Category      string            `json:"category"` // production, test
-	Storage       string            `json:"storage"`  // disk, hsm
-	Status        string            `json:"status"`   // online, offline
-	Access        string            `json:"access"`   // open, restricted
-	AllowedUsers  []string          `json:"allowed_users"`
-	AllowedGroups []string          `json:"allowed_groups"`
-	Team          string            `json:"team,omitempty"`
-	Profile       string            `json:"profile,omitempty"`
-	State         string            `json:"state"` // active, suspended, destroyed
-	Generation    int               `json:"generation"`
-	CreatedBy     string            `json:"created_by"`
-	CreatedAt     time.Time         `json:"created_at"`
-	UpdatedAt     time.Time         `json:"updated_at"`
-	DestroyedAt   *time.Time        `json:"destroyed_at,omitempty"`
-	PublicKeyPEM  string            `json:"public_key_pem"`
-	Fingerprints  map[string]string `json:"fingerprints,omitempty"`
+	ID            string    `json:"id"`
+	Alias         string    `json:"alias"`
+	Type          string    `json:"type"` // static, dynamic
+	Algorithm     Algorithm `json:"algorithm"`
+	Category      string    `json:"category"` // production, test
+	Storage       string    `json:"storage"`  // disk, hsm
+	Status        string    `json:"status"`   // online, offline
+	Access        string    `json:"access"`   // open, restricted
+	AllowedUsers  []string  `json:"allowed_users"`
+	AllowedGroups []string  `json:"allowed_groups"`
+	Team          string    `json:"team,omitempty"`
+	Profile       string    `json:"profile,omitempty"`
+	State         string    `json:"state"` // active, suspended, destroyed
+	Generation    int       `json:"generation"`
+	// RotatePerSignature: a dynamic keypair's key is replaced after each
+	// signature; RotatedAt is when its current generation was made.
+	RotatePerSignature bool              `json:"rotate_per_signature,omitempty"`
+	RotatedAt          *time.Time        `json:"rotated_at,omitempty"`
+	CreatedBy          string            `json:"created_by"`
+	CreatedAt          time.Time         `json:"created_at"`
+	UpdatedAt          time.Time         `json:"updated_at"`
+	DestroyedAt        *time.Time        `json:"destroyed_at,omitempty"`
+	PublicKeyPEM       string            `json:"public_key_pem"`
+	Fingerprints       map[string]string `json:"fingerprints,omitempty"`
 
 	// CertificatePEM is the default certificate and ChainPEM its chain
 	// (intermediates then root); both empty when the keypair has none.
