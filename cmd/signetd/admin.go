@@ -56,7 +56,7 @@ func userCmd() *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, r := range roles {
-				if _, ok := policy.Roles[r]; !ok {
+				if _, ok := policy.BuiltIn[r]; !ok {
 					return fmt.Errorf("unknown role %q; roles: lead, team_lead, developer, build_engineer, signer", r)
 				}
 			}

@@ -1,68 +1,33 @@
 // Package policy is authorization: one pure function, [Authorize], decides
 // whether a principal may perform an action on a resource at a time. It reads
 // nothing and writes nothing; callers gather the facts and apply the answer.
+//
+// # The model
+//
+// A user holds roles account-wide and, with teams on, roles inside teams
+// (directly or through a group). A role is a set of permissions ([Action]);
+// custom roles are sets of the same permissions. Where a role acts:
+//
+//   - an account-wide role of scope "account" acts outside teams and inside
+//     the user's own teams; one that grants team.manage (Lead) acts in every
+//     team;
+//   - an account-wide role of scope "team" (Team lead) acts only inside the
+//     user's own teams;
+//   - a role held inside team T acts only inside T;
+//   - outside its teams, a team role keeps its view permissions, so that its
+//     holder can list and read.
+//
+// A resource is inside team T when its team is T and teams are on. The
+// keypair access list (restricted keypairs, and the Signer's "assigned
+// keypairs only") limits the use of a key: signing and certificate
+// generation. The second factor (a client certificate of the token's user)
+// is needed to sign, generate or import a keypair, and approve a release.
 package policy
 
 import (
 	"slices"
 	"time"
 )
-
-// Action is a named permission.
-type Action string
-
-// Permissions. Roles are sets of these.
-const (
-	KeypairView     Action = "keypair.view"
-	KeypairGenerate Action = "keypair.generate"
-	KeypairImport   Action = "keypair.import"
-	KeypairManage   Action = "keypair.manage" // suspend, unsuspend, update, refresh
-	KeypairDelete   Action = "keypair.delete"
-	Sign            Action = "sign"
-	CertView        Action = "certificate.view"
-	CertGenerate    Action = "certificate.generate"
-	ProfileView     Action = "profile.view"
-	ProfileManage   Action = "profile.manage"
-	ReleaseRequest  Action = "release.request"
-	ReleaseView     Action = "release.view"
-	ReleaseApprove  Action = "release.approve"
-	ReleaseManage   Action = "release.manage"
-	AuditView       Action = "audit.view"
-	AuditExport     Action = "audit.export"
-	UserManage      Action = "user.manage"
-	TeamManage      Action = "team.manage"
-	SettingsManage  Action = "settings.manage"
-	CAManage        Action = "ca.manage"
-	TokenManageOwn  Action = "token.manage_own"
-)
-
-// AllActions lists every permission.
-var AllActions = []Action{
-	KeypairView, KeypairGenerate, KeypairImport, KeypairManage, KeypairDelete, Sign,
-	CertView, CertGenerate, ProfileView, ProfileManage,
-	ReleaseRequest, ReleaseView, ReleaseApprove, ReleaseManage,
-	AuditView, AuditExport, UserManage, TeamManage, SettingsManage, CAManage, TokenManageOwn,
-}
-
-// Built-in roles.
-const (
-	RoleLead          = "lead"
-	RoleTeamLead      = "team_lead"
-	RoleDeveloper     = "developer"
-	RoleBuildEngineer = "build_engineer"
-	RoleSigner        = "signer"
-)
-
-// Roles maps each built-in role to its permissions (DESIGN.md, "Roles").
-var Roles = map[string][]Action{
-	RoleLead: AllActions,
-	RoleTeamLead: {KeypairView, KeypairGenerate, KeypairImport, KeypairManage, KeypairDelete, Sign,
-		CertView, CertGenerate, ProfileView, ReleaseView, ReleaseApprove, AuditView, TeamManage, TokenManageOwn},
-	RoleDeveloper: {KeypairGenerate, KeypairView, CertGenerate, CertView, ProfileView, Sign,
-		ReleaseRequest, ReleaseView, AuditView, TokenManageOwn},
-	RoleBuildEngineer: {Sign, TokenManageOwn},
-	RoleSigner:        {KeypairView, CertView, ProfileView, Sign, ReleaseView, AuditView, TokenManageOwn},
-}
 
 // secondFactor lists the actions that need a client certificate as well as a token.
 var secondFactor = map[Action]bool{
@@ -74,10 +39,18 @@ func NeedsSecondFactor(a Action) bool { return secondFactor[a] }
 
 // Principal is an authenticated caller.
 type Principal struct {
-	UserID       string
-	Name         string
-	Roles        []string
-	Groups       []string
+	UserID string
+	Name   string
+	Roles  []string // held account-wide: built-in or custom role names
+	Groups []string
+	// Teams maps each team the user belongs to (directly or through a
+	// group) to the roles held inside it (possibly none).
+	Teams map[string][]string
+	// Custom holds the custom roles named in Roles and Teams.
+	Custom map[string]Role
+	// TeamsOn is the account setting: teams scope keypairs and releases.
+	TeamsOn      bool
+	Service      bool // a service user: its credentials are managed by a Lead
 	Disabled     bool
 	SecondFactor bool // a valid client certificate of this same user was presented
 }
@@ -90,6 +63,7 @@ type Keypair struct {
 	Access        string // open, restricted
 	AllowedUsers  []string
 	AllowedGroups []string
+	Team          string // "" when in no team
 }
 
 // Request is one question to Authorize.
@@ -97,6 +71,9 @@ type Request struct {
 	Action  Action
 	Keypair *Keypair // the keypair acted upon, if any
 	Release *Release // for Sign: the live release holding Keypair, if any
+	// Team is the team of the resource acted upon when it is not Keypair (a
+	// release, a team, a keypair being made); "" for none.
+	Team string
 }
 
 // Decision is Authorize's answer. Code and Reason say why it was denied, in
@@ -112,59 +89,72 @@ type Decision struct {
 
 func deny(code, reason string) Decision { return Decision{Code: code, Reason: reason} }
 
-// Has reports whether p's roles grant a.
-func (p Principal) Has(a Action) bool {
-	for _, r := range p.Roles {
-		if slices.Contains(Roles[r], a) {
-			return true
-		}
-	}
-	return false
-}
-
 // Authorize decides whether p may perform req at time now.
 func Authorize(p Principal, req Request, now time.Time) Decision {
-	_ = now // release windows and token expiry arrive with releases
+	_ = now // release windows arrive as facts (Release.Status)
+	act := req.Action
 	if p.Disabled {
 		return deny("user_disabled", "user "+p.Name+" is disabled")
 	}
-	if !p.Has(req.Action) {
-		return deny("permission_denied", "missing permission "+string(req.Action))
+	if !p.Has(act) && !(act == Sign && p.Has(SignAssigned)) {
+		return deny("permission_denied", "missing permission "+string(act))
 	}
-	if secondFactor[req.Action] && !p.SecondFactor {
+	if secondFactor[act] && !p.SecondFactor {
 		return deny("client_certificate_required",
-			string(req.Action)+" needs a client certificate (mutual TLS) of the same user as the API token")
+			string(act)+" needs a client certificate (mutual TLS) of the same user as the API token")
+	}
+	if act == CredentialsManageOwn && p.Service {
+		return deny("service_user_credentials", "the credentials of service user "+p.Name+" are managed by a Lead (user.manage)")
+	}
+	team := req.team(p)
+	if team != "" && !p.member(team) && !p.allTeams() {
+		return deny("team_access_denied", "the resource belongs to team "+team+", and "+p.Name+" is not a member of it")
+	}
+	granted, assignedOnly := p.grantsIn(act, team), false
+	if act == Sign && !granted && p.grantsIn(SignAssigned, team) {
+		granted, assignedOnly = true, true
+	}
+	if !granted {
+		where := "outside teams: team roles act only inside their teams"
+		if team != "" {
+			where = "in team " + team
+		}
+		return deny("permission_denied", "missing permission "+string(act)+" "+where)
 	}
 	kp := req.Keypair
-	if kp == nil {
+	if assignedOnly && kp == nil {
+		return deny("keypair_not_assigned", "permission sign.assigned: "+p.Name+" signs only with keypairs assigned to them")
+	}
+	if kp == nil || (act != Sign && act != CertGenerate) {
 		return Decision{Allow: true}
 	}
-	if req.Action != KeypairView && req.Action != KeypairDelete && !accessible(p, kp) {
-		return deny("keypair_access_denied", "keypair is restricted and "+p.Name+" is not among its allowed users or groups")
-	}
-	if req.Action == Sign {
-		switch {
-		case kp.State == "destroyed":
-			return deny("keypair_destroyed", "keypair has been deleted")
-		case kp.State == "suspended":
-			return deny("keypair_suspended", "keypair is suspended")
-		}
-		return signWindow(kp, req.Release)
-	}
-	return Decision{Allow: true}
-}
-
-// accessible applies a keypair's access list. A Signer uses only keypairs
-// assigned to them (listed among allowed users or groups), even open ones.
-func accessible(p Principal, kp *Keypair) bool {
 	assigned := slices.Contains(kp.AllowedUsers, p.UserID) ||
 		slices.ContainsFunc(p.Groups, func(g string) bool { return slices.Contains(kp.AllowedGroups, g) })
-	if kp.Access == "restricted" {
-		return assigned
+	switch {
+	case kp.Access == "restricted" && !assigned:
+		return deny("keypair_access_denied", "keypair is restricted and "+p.Name+" is not among its allowed users or groups")
+	case assignedOnly && !assigned:
+		return deny("keypair_not_assigned", "permission sign.assigned: "+p.Name+" signs only with keypairs assigned to them, and this one is not")
 	}
-	onlySigner := len(p.Roles) > 0 && !slices.ContainsFunc(p.Roles, func(r string) bool { return r != RoleSigner })
-	if onlySigner {
-		return assigned
+	if act != Sign {
+		return Decision{Allow: true}
 	}
-	return true
+	switch {
+	case kp.State == "destroyed":
+		return deny("keypair_destroyed", "keypair has been deleted")
+	case kp.State == "suspended":
+		return deny("keypair_suspended", "keypair is suspended")
+	}
+	return signWindow(kp, req.Release)
+}
+
+// team returns the team of the resource, or "" when teams are off.
+func (r Request) team(p Principal) string {
+	if !p.TeamsOn {
+		return ""
+	}
+	if r.Keypair != nil {
+		return r.Keypair.Team
+	}
+	return r.Team
 }
