@@ -27,7 +27,7 @@ type Service struct {
 // Facts returns what authorization needs to know of kp.
 func (kp *Keypair) Facts() *policy.Keypair {
 	return &policy.Keypair{ID: kp.ID, State: kp.State, Status: kp.Status, Access: kp.Access,
-		AllowedUsers: kp.AllowedUsers, AllowedGroups: kp.AllowedGroups}
+		AllowedUsers: kp.AllowedUsers, AllowedGroups: kp.AllowedGroups, Team: kp.Team}
 }
 
 func target(action string, kp *Keypair) guard.Target {
@@ -53,7 +53,7 @@ func (s *Service) Generate(ctx context.Context, p policy.Principal, r CreateRequ
 	}
 	id := uuid.Must(uuid.NewV7()).String()
 	t := guard.Target{Type: "Keypair", Action: "Generate", ID: id, Name: r.Alias}
-	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.KeypairGenerate}, t); err != nil {
+	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.KeypairGenerate, Team: r.Team}, t); err != nil {
 		return nil, err
 	}
 	km, ok := s.Backends[r.Storage]
@@ -89,17 +89,32 @@ func (s *Service) Generate(ctx context.Context, p policy.Principal, r CreateRequ
 	return kp, nil
 }
 
-// List returns keypairs matching f. The caller needs keypair.view.
+// List returns keypairs matching f. The caller needs keypair.view; with
+// teams on, keypairs of teams the caller may not see are left out (pages
+// are filled up to f.Limit, so paging by the last id still works).
 func (s *Service) List(ctx context.Context, p policy.Principal, f Filter) ([]*Keypair, error) {
 	t := guard.Target{Type: "Keypair", Action: "List"}
 	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.KeypairView}, t); err != nil {
 		return nil, err
 	}
-	kps, err := s.Store.ListKeypairs(ctx, f)
-	if err != nil {
-		return nil, errs.Internal(err)
+	var out []*Keypair
+	for {
+		kps, err := s.Store.ListKeypairs(ctx, f)
+		if err != nil {
+			return nil, errs.Internal(err)
+		}
+		for _, kp := range kps {
+			if len(out) < f.Limit || f.Limit <= 0 {
+				if policy.Authorize(p, policy.Request{Action: policy.KeypairView, Keypair: kp.Facts()}, s.Guard.Now()).Allow {
+					out = append(out, kp)
+				}
+			}
+		}
+		if len(kps) == 0 || f.Limit <= 0 || len(kps) < f.Limit || len(out) >= f.Limit {
+			return out, nil
+		}
+		f.After = kps[len(kps)-1].ID
 	}
-	return kps, nil
 }
 
 // Describe returns one keypair.
