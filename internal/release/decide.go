@@ -23,7 +23,7 @@ func (s *Service) Decide(ctx context.Context, p policy.Principal, id string, app
 		action, decision = "Approve", "approve"
 	}
 	t := target(action, r)
-	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseApprove}, t); err != nil {
+	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseApprove, Team: r.Team}, t); err != nil {
 		return nil, err
 	}
 	switch {
@@ -87,12 +87,12 @@ func (s *Service) Close(ctx context.Context, p policy.Principal, id string) (*Re
 func (s *Service) mayEdit(ctx context.Context, p policy.Principal, r *Release, action string) error {
 	tt := target(action, r)
 	if r.CreatedBy == p.UserID {
-		return s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseRequest}, tt)
+		return s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseRequest, Team: r.Team}, tt)
 	}
 	if p.Has(policy.ReleaseApprove) {
-		return s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseApprove}, tt)
+		return s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseApprove, Team: r.Team}, tt)
 	}
-	return s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseManage}, tt)
+	return s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseManage, Team: r.Team}, tt)
 }
 
 func (s *Service) storeError(err error) error {

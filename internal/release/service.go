@@ -68,7 +68,7 @@ func (s *Service) Create(ctx context.Context, p policy.Principal, req CreateRequ
 	if r.Type == TypeOffline {
 		action = "Request"
 	}
-	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseRequest}, target(action, r)); err != nil {
+	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseRequest, Team: r.Team}, target(action, r)); err != nil {
 		return nil, err
 	}
 	var err error
@@ -167,5 +167,5 @@ func (s *Service) Describe(ctx context.Context, p policy.Principal, id string) (
 	if err != nil {
 		return nil, err
 	}
-	return r, s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseView}, target("Describe", r))
+	return r, s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseView, Team: r.Team}, target("Describe", r))
 }
