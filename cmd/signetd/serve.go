@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/signet-project/signet/internal/config"
+	"github.com/signet-project/signet/internal/notify"
 	"github.com/signet-project/signet/internal/server"
 )
 
@@ -56,6 +57,10 @@ func run(ctx context.Context, c config.Config, started func(addr string)) error 
 	if err != nil {
 		return err
 	}
+	nopts, err := notifyOptions(c, log)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(ctx, c)
 	if err != nil {
 		return fmt.Errorf("opening the %s store: %w", c.Store.Driver, err)
@@ -69,9 +74,23 @@ func run(ctx context.Context, c config.Config, started func(addr string)) error 
 	if c.TLS.MinVersion == "1.2" {
 		minTLS = tls.VersionTLS12
 	}
-	srv := server.New(server.Options{Store: st, Backends: backends, DefaultStorage: c.Keys.DefaultStorage,
+	opts := server.Options{Store: st, Backends: backends, DefaultStorage: c.Keys.DefaultStorage,
 		Certificate: cert, ClientCAs: clientCAs, MinTLS: minTLS, MaxBody: c.MaxBodyBytes,
-		MaxBatch: c.JournalMaxBatch, Log: log})
+		MaxBatch: c.JournalMaxBatch, Log: log}
+	var notifier *notify.Notifier
+	if nopts != nil {
+		nopts.Lookup = notifyLookup(st)
+		notifier = notify.New(*nopts)
+		opts.Notifier = notifier
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+			defer cancel()
+			if err := notifier.Close(ctx); err != nil {
+				log.Warn("release notifications still under way were abandoned", "err", err)
+			}
+		}()
+	}
+	srv := server.New(opts)
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		_ = srv.Shutdown(context.Background())

@@ -16,15 +16,16 @@ import (
 
 // Config is the whole server configuration.
 type Config struct {
-	Listen          string        `yaml:"listen"`            // host:port, default ":8443"
-	TLS             TLS           `yaml:"tls"`               // server certificate and client CA
-	Store           Store         `yaml:"store"`             // database
-	Keys            Keys          `yaml:"keys"`              // key backends
-	Log             Log           `yaml:"log"`               // structured logs
-	MaxBodyBytes    int64         `yaml:"max_body_bytes"`    // request body limit, default 1 MiB
-	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`  // default 30s
-	TrustedProxies  []string      `yaml:"trusted_proxies,omitempty"`   // reserved; client IP is the peer address
-	JournalMaxBatch int           `yaml:"journal_max_batch"` // group-commit batch cap, default 256
+	Listen          string        `yaml:"listen"`                    // host:port, default ":8443"
+	TLS             TLS           `yaml:"tls"`                       // server certificate and client CA
+	Store           Store         `yaml:"store"`                     // database
+	Keys            Keys          `yaml:"keys"`                      // key backends
+	Log             Log           `yaml:"log"`                       // structured logs
+	MaxBodyBytes    int64         `yaml:"max_body_bytes"`            // request body limit, default 1 MiB
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`          // default 30s
+	TrustedProxies  []string      `yaml:"trusted_proxies,omitempty"` // reserved; client IP is the peer address
+	JournalMaxBatch int           `yaml:"journal_max_batch"`         // group-commit batch cap, default 256
+	Notify          Notify        `yaml:"notify,omitempty"`          // approval requests by webhook and e-mail
 }
 
 // TLS configures the HTTPS listener.
@@ -39,9 +40,9 @@ type TLS struct {
 
 // Store selects the database.
 type Store struct {
-	Driver string `yaml:"driver"` // sqlite (default) or postgres
-	Path   string `yaml:"path,omitempty"`   // sqlite file
-	DSN    string `yaml:"dsn,omitempty"`    // postgres connection string; SIGNET_DATABASE_DSN overrides
+	Driver string `yaml:"driver"`         // sqlite (default) or postgres
+	Path   string `yaml:"path,omitempty"` // sqlite file
+	DSN    string `yaml:"dsn,omitempty"`  // postgres connection string; SIGNET_DATABASE_DSN overrides
 }
 
 // Keys configures the key backends.
@@ -69,11 +70,11 @@ type MasterKey struct {
 
 // HSM configures a PKCS#11 token.
 type HSM struct {
-	Module   string `yaml:"module"`    // path to the PKCS#11 library
-	Token    string `yaml:"token"`     // token label
-	PINFile  string `yaml:"pin_file,omitempty"`  // file holding the user PIN; or PINEnv
-	PINEnv   string `yaml:"pin_env,omitempty"`   // environment variable holding the PIN
-	PoolSize int    `yaml:"pool_size"` // sessions, default 8
+	Module   string `yaml:"module"`             // path to the PKCS#11 library
+	Token    string `yaml:"token"`              // token label
+	PINFile  string `yaml:"pin_file,omitempty"` // file holding the user PIN; or PINEnv
+	PINEnv   string `yaml:"pin_env,omitempty"`  // environment variable holding the PIN
+	PoolSize int    `yaml:"pool_size"`          // sessions, default 8
 }
 
 // Log configures logging.
@@ -155,6 +156,7 @@ func (c *Config) Validate() error {
 		add("store.driver: must be sqlite or postgres, got %q", c.Store.Driver)
 	}
 	c.validateKeys(add)
+	c.Notify.validate(add)
 	if c.MaxBodyBytes < 4096 {
 		add("max_body_bytes: at least 4096, got %d", c.MaxBodyBytes)
 	}

@@ -45,6 +45,9 @@ type Options struct {
 	RotateEvery time.Duration
 	// JobEvery is how often background jobs run (default 15 seconds).
 	JobEvery time.Duration
+	// Notifier tells approvers about offline releases waiting for them
+	// (optional; see internal/notify). Its owner closes it after Shutdown.
+	Notifier release.Notifier
 }
 
 // Server is a running signetd.
@@ -91,7 +94,8 @@ func New(o Options) *Server {
 	kps := &keypair.Service{Store: o.Store, Backends: o.Backends, Guard: g, DefaultStorage: o.DefaultStorage}
 	sg := &signing.Service{Keypairs: kps, Releases: o.Store, Journal: j, Guard: g, Observe: m.ObserveSign,
 		OnError: func(err error) { o.Log.Error("after signing", "err", err) }}
-	rel := &release.Service{Store: o.Store, Keypairs: kps, Users: o.Store, Guard: g, ApprovalsRequired: o.ReleaseApprovals}
+	rel := &release.Service{Store: o.Store, Keypairs: kps, Users: o.Store, Guard: g, ApprovalsRequired: o.ReleaseApprovals,
+		Notify: o.Notifier}
 	a := api.New(api.Deps{
 		Log: o.Log, Auth: auth.NewAuthenticator(o.Store, o.Now), Keypairs: kps, Signing: sg, Releases: rel,
 		Logs: o.Store, Guard: g, Metrics: m, MaxBody: o.MaxBody,
