@@ -34,6 +34,7 @@ type Token struct {
 	Name       string     `json:"name"`
 	Prefix     string     `json:"prefix"` // visible start of the secret, to recognise it
 	Hash       []byte     `json:"-"`
+	Kind       string     `json:"-"` // TokenAPI (default) or TokenSession
 	CreatedAt  time.Time  `json:"created_at"`
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
@@ -48,9 +49,12 @@ type Store interface {
 	GetUser(ctx context.Context, idOrName string) (*User, error)
 	ListUsers(ctx context.Context) ([]*User, error)
 
+	// CreateToken inserts an API token or a session (by Kind; "" is TokenAPI).
 	CreateToken(ctx context.Context, t *Token, ev *audit.Event) error
 	// TokenByHash finds a token by the hash of its secret; store.ErrNotFound if none.
 	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
+	// ListTokens lists a user's API tokens (every user's when userID is
+	// empty), sessions left out.
 	ListTokens(ctx context.Context, userID string) ([]*Token, error)
 	RevokeToken(ctx context.Context, id string, at time.Time, ev *audit.Event) error
 	// TouchToken records the last use of a token.

@@ -19,6 +19,7 @@ type Store interface {
 	siglog.Store
 	auth.Store
 	auth.CertStore
+	auth.IdentityStore
 	journal.Writer
 	release.Store
 	release.Phases

@@ -9,17 +9,20 @@ import (
 	"github.com/signet-project/signet/internal/auth"
 )
 
-const tokenCols = `id, user_id, name, prefix, hash, created_at, expires_at, revoked_at, last_used_at`
+const tokenCols = `id, user_id, name, prefix, hash, created_at, expires_at, revoked_at, last_used_at, kind`
 
 // CreateToken inserts t: store.ErrConflict if its hash or id is taken,
 // store.ErrNotFound if its user does not exist.
 func (db *DB) CreateToken(ctx context.Context, t *auth.Token, ev *audit.Event) error {
 	fillID(&t.ID)
 	fillTime(&t.CreatedAt)
+	if t.Kind == "" {
+		t.Kind = auth.TokenAPI
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, db.d.rebind(insertSQL("api_tokens", tokenCols, ncols(tokenCols), 1)),
 			t.ID, t.UserID, t.Name, t.Prefix, nullBytes(t.Hash), micros(t.CreatedAt),
-			nullMicros(t.ExpiresAt), nullMicros(t.RevokedAt), nullMicros(t.LastUsedAt))
+			nullMicros(t.ExpiresAt), nullMicros(t.RevokedAt), nullMicros(t.LastUsedAt), t.Kind)
 		if err != nil {
 			// Never the hash or secret in errors: the id and prefix identify it.
 			return db.wrap(err, "token %s (%s...) of user %s", t.ID, t.Prefix, t.UserID)
@@ -32,7 +35,7 @@ func scanToken(s interface{ Scan(...any) error }) (*auth.Token, error) {
 	var t auth.Token
 	var created int64
 	var expires, revoked, used sql.NullInt64
-	err := s.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, bytesCol{&t.Hash}, &created, &expires, &revoked, &used)
+	err := s.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, bytesCol{&t.Hash}, &created, &expires, &revoked, &used, &t.Kind)
 	if err != nil {
 		return nil, err
 	}
@@ -49,11 +52,12 @@ func (db *DB) TokenByHash(ctx context.Context, hash []byte) (*auth.Token, error)
 	return t, db.wrap(err, "token by hash")
 }
 
-// ListTokens returns the tokens of a user (every token when userID is
-// empty), oldest first.
+// ListTokens returns the API tokens of a user (every user's when userID
+// is empty), oldest first; sessions are left out.
 func (db *DB) ListTokens(ctx context.Context, userID string) ([]*auth.Token, error) {
 	var w where
 	w.eq("user_id", userID)
+	w.eq("kind", auth.TokenAPI)
 	rows, err := db.r.QueryContext(ctx, db.d.rebind(`SELECT `+tokenCols+` FROM api_tokens`+w.String()+` ORDER BY created_at, id`), w.args...)
 	if err != nil {
 		return nil, db.wrap(err, "tokens: listing")

@@ -23,13 +23,10 @@ func (db *DB) CreateUser(ctx context.Context, u *auth.User, ev *audit.Event) err
 	if err != nil {
 		return err
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.identityTx(ctx, ev, func(tx *sql.Tx) ([]string, error) {
 		_, err := tx.ExecContext(ctx, db.d.rebind(insertSQL("users", userCols, ncols(userCols), 1)),
 			u.ID, u.Name, u.Email, u.Type, roles, groups, u.Disabled, micros(u.CreatedAt))
-		if err != nil {
-			return db.wrap(err, "user %q", u.Name)
-		}
-		return db.appendEvent(ctx, tx, ev)
+		return []string{u.ID}, db.wrap(err, "user %q", u.Name)
 	})
 }
 

@@ -1,0 +1,152 @@
+package auth
+
+import (
+	"context"
+	"time"
+
+	"github.com/signet-project/signet/internal/audit"
+	"github.com/signet-project/signet/internal/policy"
+)
+
+// Token kinds: API tokens (x-api-key) and web console sessions (cookie).
+const (
+	TokenAPI     = "api"
+	TokenSession = "session"
+)
+
+// Team member kinds.
+const (
+	MemberUser  = "user"
+	MemberGroup = "group"
+)
+
+// Group is a named set of users. Membership is kept on each user
+// ([User.Groups]); keypairs name groups among their allowed groups.
+type Group struct {
+	Name        string    `json:"name"`
+	Description string    `json:"description,omitempty"`
+	Members     []string  `json:"members"` // user names
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Team maps users and groups, each with the roles they hold inside it, to
+// the keypairs and releases that name the team.
+type Team struct {
+	Name        string       `json:"name"`
+	Description string       `json:"description,omitempty"`
+	Members     []TeamMember `json:"members"`
+	CreatedAt   time.Time    `json:"created_at"`
+}
+
+// TeamMember is a user (by id) or a group (by name) in a team.
+type TeamMember struct {
+	Kind   string   `json:"kind"`   // user or group
+	Member string   `json:"member"` // user id, or group name
+	Roles  []string `json:"roles"`  // roles held inside the team
+}
+
+// Settings are the account settings of identity and authorization.
+type Settings struct {
+	// Require2FA makes TOTP mandatory for every standard user's sign-in.
+	Require2FA bool `json:"require_2fa"`
+	// TeamsEnabled turns teams on: team keypairs and releases are scoped
+	// to their members.
+	TeamsEnabled bool      `json:"teams_enabled"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// Grants are what authorization needs of a user beyond its roles and
+// groups: the teams it belongs to (directly or through a group) with the
+// roles it holds in each, and the custom roles it holds. The store keeps
+// them resolved on every identity change, so that authentication reads
+// them with the user in one query.
+type Grants struct {
+	Teams  map[string][]string    `json:"teams,omitempty"`
+	Custom map[string]policy.Role `json:"custom,omitempty"`
+}
+
+// Credentials are what one request's credentials resolve to, read in one
+// query: the token, its user with grants, the presented client certificate
+// (nil if none was presented or it is unknown) and the account settings.
+type Credentials struct {
+	Token    *Token
+	User     *User
+	Grants   Grants
+	Cert     *ClientCert
+	Settings Settings
+}
+
+// Login is a user's sign-in state: password hash, failure count, lockout
+// and TOTP. TOTPSecret is sealed (see [Keyring]).
+type Login struct {
+	UserID        string
+	PasswordHash  string // PHC string, "" when no password is set
+	Failures      int
+	LockedUntil   time.Time // zero when not locked
+	TOTPSecret    []byte    // nil when not enrolled
+	TOTPConfirmed bool
+	TOTPLastStep  int64 // last time step accepted: codes are accepted once
+}
+
+// IdentityStore persists users' changes, groups, teams, custom roles,
+// settings and sign-in state. Mutations commit their audit event in the
+// same transaction; those that change who holds what (users, groups,
+// teams, roles) also bring every affected user's [Grants] up to date in it.
+type IdentityStore interface {
+	// UpdateUser saves u's email, roles and groups.
+	UpdateUser(ctx context.Context, u *User, ev *audit.Event) error
+	// SetUserDisabled disables or enables a user. Disabling revokes every
+	// API token, session and client certificate of the user at once.
+	SetUserDisabled(ctx context.Context, id string, disabled bool, at time.Time, ev *audit.Event) error
+	// DeleteUser deletes a user with its credentials and memberships.
+	DeleteUser(ctx context.Context, id string, ev *audit.Event) error
+	// GetToken finds an API token or session by id; store.ErrNotFound if none.
+	GetToken(ctx context.Context, id string) (*Token, error)
+	// GetClientCert finds a client certificate by id; store.ErrNotFound if none.
+	GetClientCert(ctx context.Context, id string) (*ClientCert, error)
+	// CredentialsByToken resolves a token hash and, if not nil, a client
+	// certificate fingerprint; store.ErrNotFound if no token has the hash.
+	CredentialsByToken(ctx context.Context, tokenHash, certFingerprint []byte) (*Credentials, error)
+
+	CreateGroup(ctx context.Context, g *Group, ev *audit.Event) error
+	ListGroups(ctx context.Context) ([]*Group, error)
+	// DeleteGroup deletes a group and takes it out of every user and team.
+	DeleteGroup(ctx context.Context, name string, ev *audit.Event) error
+
+	CreateTeam(ctx context.Context, t *Team, ev *audit.Event) error
+	GetTeam(ctx context.Context, name string) (*Team, error)
+	ListTeams(ctx context.Context) ([]*Team, error)
+	DeleteTeam(ctx context.Context, name string, ev *audit.Event) error
+	// SetTeamMember adds a member or replaces its roles.
+	SetTeamMember(ctx context.Context, team string, m TeamMember, ev *audit.Event) error
+	RemoveTeamMember(ctx context.Context, team, kind, member string, ev *audit.Event) error
+
+	CreateRole(ctx context.Context, r *policy.Role, ev *audit.Event) error
+	UpdateRole(ctx context.Context, r *policy.Role, ev *audit.Event) error
+	// DeleteRole deletes a custom role; store.ErrConflict while anyone holds it.
+	DeleteRole(ctx context.Context, name string, ev *audit.Event) error
+	ListRoles(ctx context.Context) ([]*policy.Role, error)
+
+	Settings(ctx context.Context) (Settings, error)
+	UpdateSettings(ctx context.Context, s Settings, ev *audit.Event) error
+
+	// GetLogin returns a user's sign-in state (a zero Login with UserID set
+	// if the user has none yet).
+	GetLogin(ctx context.Context, userID string) (*Login, error)
+	SetPassword(ctx context.Context, userID, hash string, ev *audit.Event) error
+	// LoginFailed counts a failed sign-in; at the max-th failure in a row
+	// the user is locked until lockUntil. It reports whether it is locked.
+	LoginFailed(ctx context.Context, userID string, max int, lockUntil time.Time, ev *audit.Event) (bool, error)
+	// LoginSucceeded clears the failure count.
+	LoginSucceeded(ctx context.Context, userID string, ev *audit.Event) error
+	// SetTOTP stores a sealed TOTP secret awaiting confirmation (nil
+	// removes TOTP), with no recovery codes.
+	SetTOTP(ctx context.Context, userID string, sealed []byte, ev *audit.Event) error
+	// ConfirmTOTP enables the pending secret, records step as used and
+	// replaces the recovery codes' hashes; false if step was used already.
+	ConfirmTOTP(ctx context.Context, userID string, step int64, recovery [][]byte, ev *audit.Event) (bool, error)
+	// UseTOTPStep records step as used; false if it (or a later one) was.
+	UseTOTPStep(ctx context.Context, userID string, step int64) (bool, error)
+	// UseRecoveryCode spends a recovery code; false if unknown or spent.
+	UseRecoveryCode(ctx context.Context, userID string, hash []byte, at time.Time) (bool, error)
+}

@@ -1,0 +1,144 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/signet-project/signet/internal/auth"
+)
+
+// GetLogin returns a user's sign-in state; a zero Login (with UserID set)
+// if it has none.
+func (db *DB) GetLogin(ctx context.Context, userID string) (*auth.Login, error) {
+	l := &auth.Login{UserID: userID}
+	var locked int64
+	err := db.w.QueryRowContext(ctx, db.d.rebind(`SELECT password_hash, failures, locked_until, totp_secret, totp_confirmed, totp_last_step
+		FROM user_logins WHERE user_id = ?`), userID).
+		Scan(&l.PasswordHash, &l.Failures, &locked, bytesCol{&l.TOTPSecret}, &l.TOTPConfirmed, &l.TOTPLastStep)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, nil
+	}
+	if locked > 0 {
+		l.LockedUntil = fromMicros(locked)
+	}
+	return l, db.wrap(err, "sign-in state of user %s", userID)
+}
+
+// ensureLogin makes the user's sign-in row exist.
+func (db *DB) ensureLogin(ctx context.Context, tx *sql.Tx, userID string) error {
+	_, err := tx.ExecContext(ctx, db.d.rebind(`INSERT INTO user_logins (user_id) SELECT id FROM users WHERE id = ?
+		AND NOT EXISTS (SELECT 1 FROM user_logins WHERE user_id = ?)`), userID, userID)
+	return db.wrap(err, "sign-in state of user %s", userID)
+}
+
+// loginTx runs one update of a user's sign-in row with ev.
+func (db *DB) loginTx(ctx context.Context, userID string, ev auditEvent, q string, args ...any) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.ensureLogin(ctx, tx, userID); err != nil {
+			return err
+		}
+		if err := db.exec(ctx, tx, "sign-in state of user "+userID, q, append(args, userID)...); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, ev)
+	})
+}
+
+// SetPassword stores a password hash and clears the failure count and lock.
+func (db *DB) SetPassword(ctx context.Context, userID, hash string, ev auditEvent) error {
+	return db.loginTx(ctx, userID, ev, `UPDATE user_logins SET password_hash = ?, failures = 0, locked_until = 0 WHERE user_id = ?`, hash)
+}
+
+// LoginFailed counts a failure in one conditional update, so that failures
+// on several nodes add up; at the max-th failure in a row the user is
+// locked until lockUntil.
+func (db *DB) LoginFailed(ctx context.Context, userID string, max int, lockUntil time.Time, ev auditEvent) (bool, error) {
+	var locked int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.ensureLogin(ctx, tx, userID); err != nil {
+			return err
+		}
+		if err := db.exec(ctx, tx, "sign-in state of user "+userID, `UPDATE user_logins SET failures = failures + 1,
+			locked_until = CASE WHEN failures + 1 >= ? THEN ? ELSE locked_until END WHERE user_id = ?`,
+			max, micros(lockUntil), userID); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, db.d.rebind(`SELECT locked_until FROM user_logins WHERE user_id = ?`), userID).Scan(&locked); err != nil {
+			return db.wrap(err, "sign-in state of user %s", userID)
+		}
+		return db.appendEvent(ctx, tx, ev)
+	})
+	return locked >= micros(lockUntil), err
+}
+
+// LoginSucceeded clears the failure count and lock.
+func (db *DB) LoginSucceeded(ctx context.Context, userID string, ev auditEvent) error {
+	return db.loginTx(ctx, userID, ev, `UPDATE user_logins SET failures = 0, locked_until = 0 WHERE user_id = ?`)
+}
+
+// SetTOTP stores a sealed secret awaiting confirmation, or removes TOTP
+// (sealed nil); either way the recovery codes go.
+func (db *DB) SetTOTP(ctx context.Context, userID string, sealed []byte, ev auditEvent) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.ensureLogin(ctx, tx, userID); err != nil {
+			return err
+		}
+		if err := db.exec(ctx, tx, "sign-in state of user "+userID,
+			`UPDATE user_logins SET totp_secret = ?, totp_confirmed = ? WHERE user_id = ?`, nullBytes(sealed), false, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.d.rebind(`DELETE FROM recovery_codes WHERE user_id = ?`), userID); err != nil {
+			return db.wrap(err, "recovery codes of user %s", userID)
+		}
+		return db.appendEvent(ctx, tx, ev)
+	})
+}
+
+// ConfirmTOTP enables the pending secret, using step, and stores the
+// recovery codes' hashes; false if step is not after the last used one.
+func (db *DB) ConfirmTOTP(ctx context.Context, userID string, step int64, recovery [][]byte, ev auditEvent) (bool, error) {
+	ok := true
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := db.exec(ctx, tx, "TOTP of user "+userID, `UPDATE user_logins SET totp_confirmed = ?, totp_last_step = ?
+			WHERE user_id = ? AND totp_secret IS NOT NULL AND totp_last_step < ?`, true, step, userID, step)
+		if isNotFound(err) {
+			ok = false
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, h := range recovery {
+			if _, err := tx.ExecContext(ctx, db.d.rebind(`INSERT INTO recovery_codes (user_id, hash) VALUES (?, ?)`), userID, h); err != nil {
+				return db.wrap(err, "recovery codes of user %s", userID)
+			}
+		}
+		return db.appendEvent(ctx, tx, ev)
+	})
+	return ok && err == nil, err
+}
+
+// UseTOTPStep records step as used, in one conditional update: of two
+// requests (on any nodes) with the same code, one wins.
+func (db *DB) UseTOTPStep(ctx context.Context, userID string, step int64) (bool, error) {
+	res, err := db.w.ExecContext(ctx, db.d.rebind(`UPDATE user_logins SET totp_last_step = ?
+		WHERE user_id = ? AND totp_confirmed AND totp_last_step < ?`), step, userID, step)
+	err = db.affected(res, err, "TOTP of user %s", userID)
+	if isNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// UseRecoveryCode spends a recovery code, once.
+func (db *DB) UseRecoveryCode(ctx context.Context, userID string, hash []byte, at time.Time) (bool, error) {
+	res, err := db.w.ExecContext(ctx, db.d.rebind(`UPDATE recovery_codes SET used_at = ?
+		WHERE user_id = ? AND hash = ? AND used_at IS NULL`), micros(at), userID, hash)
+	err = db.affected(res, err, "recovery code of user %s", userID)
+	if isNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
