@@ -97,6 +97,8 @@ type Notifier struct {
 	o      Options
 	ctx    context.Context // background deliveries; cancelled by Close
 	cancel context.CancelFunc
+	mu     sync.Mutex // guards closed and wg.Add against Close
+	closed bool
 	wg     sync.WaitGroup
 }
 
@@ -130,10 +132,12 @@ func New(o Options) *Notifier {
 // ApprovalRequested sends the request in the background and returns at
 // once; it implements [release.Notifier].
 func (n *Notifier) ApprovalRequested(ctx context.Context, r *release.Release) error {
-	if n.ctx.Err() != nil {
+	ev := n.event(ctx, r)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
 		return errors.New("notify: closed")
 	}
-	ev := n.event(ctx, r)
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
@@ -200,6 +204,9 @@ func (p permanent) Unwrap() error { return p.error }
 // Close waits for deliveries under way; when ctx ends first, it cancels
 // them and returns ctx's error. Later requests are refused.
 func (n *Notifier) Close(ctx context.Context) error {
+	n.mu.Lock()
+	n.closed = true
+	n.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		n.wg.Wait()
