@@ -27,6 +27,12 @@ type CreateRequest struct {
 	Profile       string   `json:"profile,omitempty"`
 	// RotatePerSignature replaces a dynamic keypair's key after each signature.
 	RotatePerSignature bool `json:"rotate_per_signature,omitempty"`
+	// GenerateCert also issues a certificate under CertProfile (by default
+	// the certificate profile of the keypair's category), which renews
+	// itself before it expires when AutoRenew is set.
+	GenerateCert bool   `json:"generate_cert,omitempty"`
+	CertProfile  string `json:"cert_profile,omitempty"`
+	AutoRenew    bool   `json:"auto_renew,omitempty"`
 }
 
 var aliasRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
@@ -91,6 +97,9 @@ func (r *CreateRequest) Normalize(defaultStorage string) error {
 			return errs.BadRequest("invalid_curve", "EdDSA keys are Ed25519: give neither key_size nor another curve")
 		}
 		r.Curve = "Ed25519"
+	}
+	if (r.CertProfile != "" || r.AutoRenew) && !r.GenerateCert {
+		return errs.BadRequest("invalid_generate_cert", "cert_profile and auto_renew apply with generate_cert only")
 	}
 	if r.RotatePerSignature && r.Type != TypeDynamic {
 		return errs.BadRequest("invalid_rotate_per_signature", "rotate_per_signature applies to dynamic keypairs only")

@@ -84,6 +84,9 @@ func (s *Service) Rotate(ctx context.Context, p policy.Principal, kp *Keypair, r
 	}
 	next := *kp
 	next.Generation, next.Handle, next.PublicKey, next.RotatedAt, next.UpdatedAt = kp.Generation+1, h, der, now, now
+	if s.Hooks != nil {
+		s.Hooks.AfterRotate(ctx, &next)
+	}
 	return &next, nil
 }
 

@@ -22,6 +22,7 @@ type Service struct {
 	Backends       map[string]keys.KeyManager // by storage name: disk, hsm
 	Guard          *guard.Guard
 	DefaultStorage string
+	Hooks          Hooks // optional: keypair profiles and certificates
 }
 
 // Facts returns what authorization needs to know of kp.
@@ -48,6 +49,11 @@ func (s *Service) Get(ctx context.Context, ref string) (*Keypair, error) {
 
 // Generate creates a keypair and its key in the requested backend.
 func (s *Service) Generate(ctx context.Context, p policy.Principal, r CreateRequest) (*Keypair, error) {
+	if s.Hooks != nil {
+		if err := s.Hooks.BeforeGenerate(ctx, p, &r); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.Normalize(s.DefaultStorage); err != nil {
 		return nil, err
 	}
@@ -85,6 +91,11 @@ func (s *Service) Generate(ctx context.Context, p policy.Principal, r CreateRequ
 			return nil, errs.Conflict("alias_taken", "a keypair with alias %q already exists", r.Alias)
 		}
 		return nil, errs.Internal(err)
+	}
+	if s.Hooks != nil {
+		if err := s.Hooks.AfterGenerate(ctx, p, kp, r); err != nil {
+			return kp, err
+		}
 	}
 	return kp, nil
 }
