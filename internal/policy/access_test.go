@@ -66,8 +66,8 @@ func TestTeams(t *testing.T) {
 	dev := member([]string{RoleDeveloper}, blue)
 	lead := member([]string{RoleLead}, nil)
 	blueDev := member(nil, map[string][]string{"blue": {RoleDeveloper}}) // developer inside blue only
-	off := dev
-	off.TeamsOn = false
+	off, offLead := dev, teamLead
+	off.TeamsOn, offLead.TeamsOn = false, false
 	tests := []struct {
 		name string
 		p    Principal
@@ -94,6 +94,7 @@ func TestTeams(t *testing.T) {
 		{"role held in a team acts nowhere else", blueDev, Request{Action: Sign, Keypair: in("")}, "permission_denied"},
 		{"role held in a team still lists", blueDev, Request{Action: KeypairView}, ""},
 		{"teams off: team ignored", off, Request{Action: Sign, Keypair: in("red")}, ""},
+		{"teams off: a team lead acts account-wide", offLead, Request{Action: ReleaseApprove}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

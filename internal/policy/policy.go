@@ -17,7 +17,9 @@
 //   - outside its teams, a team role keeps its view permissions, so that its
 //     holder can list and read.
 //
-// A resource is inside team T when its team is T and teams are on. The
+// With teams off (the account setting), there are no team boundaries:
+// every role a user holds acts account-wide, and resources' teams are
+// ignored. A resource is inside team T when its team is T and teams are on. The
 // keypair access list (restricted keypairs, and the Signer's "assigned
 // keypairs only") limits the use of a key: signing and certificate
 // generation. The second factor (a client certificate of the token's user)

@@ -52,8 +52,12 @@ func (p Principal) allTeams() bool {
 }
 
 // grantsIn reports whether p holds a for a resource in team ("" for a
-// resource in no team, or a listing).
+// resource in no team, or a listing). With teams off there are no team
+// boundaries: every role acts account-wide.
 func (p Principal) grantsIn(a Action, team string) bool {
+	if !p.TeamsOn {
+		return p.Has(a)
+	}
 	view := slices.Contains(viewOnly, a)
 	for _, name := range p.Roles {
 		r := p.role(name)
@@ -69,9 +73,6 @@ func (p Principal) grantsIn(a Action, team string) bool {
 			return true
 		}
 	}
-	if !p.TeamsOn {
-		return false
-	}
 	for t, roles := range p.Teams {
 		if t != team && !(team == "" && view) {
 			continue
@@ -83,4 +84,18 @@ func (p Principal) grantsIn(a Action, team string) bool {
 		}
 	}
 	return false
+}
+
+// Covers reports whether p holds every permission of r where r would act
+// (inside team, or account-wide when team is ""), so that p may give r to
+// someone: nobody gives more than they hold. Otherwise it returns the
+// first permission p lacks.
+func (p Principal) Covers(r Role, team string) (Action, bool) {
+	for _, a := range r.Permissions {
+		held := p.grantsIn(a, team) || (a == SignAssigned && p.grantsIn(Sign, team))
+		if !held {
+			return a, false
+		}
+	}
+	return "", true
 }
