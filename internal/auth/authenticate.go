@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"crypto/x509"
 	"errors"
+	"net/http"
 	"sync"
 	"time"
 
@@ -14,17 +15,16 @@ import (
 	"github.com/signet-project/signet/internal/store"
 )
 
-// Lookup is what authentication reads.
+// Lookup is what authentication reads and writes.
 type Lookup interface {
-	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
-	GetUser(ctx context.Context, idOrName string) (*User, error)
-	ClientCertByFingerprint(ctx context.Context, fp []byte) (*ClientCert, error)
+	CredentialsByToken(ctx context.Context, tokenHash, certFingerprint []byte) (*Credentials, error)
 	TouchToken(ctx context.Context, id string, at time.Time) error
 }
 
 // Authenticator turns request credentials into a policy.Principal. Every
-// request reads the token and certificate rows afresh, so a revocation takes
-// effect at once on every node.
+// request reads the token, its user (with resolved grants), the client
+// certificate and the settings afresh, in one query, so that a revocation
+// takes effect at once on every node.
 type Authenticator struct {
 	store Lookup
 	now   func() time.Time
@@ -41,41 +41,63 @@ func NewAuthenticator(s Lookup, now func() time.Time) *Authenticator {
 	return &Authenticator{store: s, now: now, touched: map[string]time.Time{}}
 }
 
+// AuthenticateRequest authenticates by the x-api-key header or, without
+// one, by the web console's session cookie (with its CSRF check); peer is
+// the client certificate the TLS layer verified, if any.
+func (a *Authenticator) AuthenticateRequest(r *http.Request, peer *x509.Certificate) (policy.Principal, *Token, error) {
+	if key := r.Header.Get("x-api-key"); key != "" {
+		return a.check(r.Context(), key, TokenAPI, peer)
+	}
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return a.Authenticate(r.Context(), "", peer)
+	}
+	if !checkCSRF(r, c.Value) {
+		return policy.Principal{}, nil, errs.Forbidden("csrf_token_invalid",
+			"a request that changes something with the session cookie needs the %s header returned at sign-in", CSRFHeader)
+	}
+	return a.check(r.Context(), c.Value, TokenSession, peer)
+}
+
 // Authenticate checks the API key and, when the TLS layer verified one, the
 // client certificate. A certificate that is presented but revoked, expired or
 // of another user fails the request rather than being silently ignored.
 func (a *Authenticator) Authenticate(ctx context.Context, apiKey string, peer *x509.Certificate) (policy.Principal, *Token, error) {
 	if apiKey == "" {
-		return policy.Principal{}, nil, errs.Unauthorized("missing_api_key", "no API token: send it in the x-api-key header")
+		return policy.Principal{}, nil, errs.Unauthorized("missing_api_key", "no API token: send it in the x-api-key header (or sign in to the web console)")
 	}
+	return a.check(ctx, apiKey, TokenAPI, peer)
+}
+
+func (a *Authenticator) check(ctx context.Context, secret, kind string, peer *x509.Certificate) (policy.Principal, *Token, error) {
 	now := a.now()
-	tok, err := a.store.TokenByHash(ctx, HashToken(apiKey))
-	if errors.Is(err, store.ErrNotFound) {
-		return policy.Principal{}, nil, errs.Unauthorized("invalid_api_key", "the API token is not valid")
+	var fp []byte
+	if peer != nil {
+		sum := sha256.Sum256(peer.Raw)
+		fp = sum[:]
 	}
-	if err != nil {
-		return policy.Principal{}, nil, errs.Wrap(err, 503, "store_unavailable", "cannot check credentials now")
-	}
-	// The lookup is by hash; compare again in constant time for good measure.
-	if subtle.ConstantTimeCompare(tok.Hash, HashToken(apiKey)) != 1 {
-		return policy.Principal{}, nil, errs.Unauthorized("invalid_api_key", "the API token is not valid")
-	}
+	hash := HashToken(secret)
+	c, err := a.store.CredentialsByToken(ctx, hash, fp)
 	switch {
-	case tok.RevokedAt != nil:
-		return policy.Principal{}, nil, errs.Unauthorized("api_key_revoked", "the API token %s… was revoked", tok.Prefix)
-	case tok.ExpiresAt != nil && !now.Before(*tok.ExpiresAt):
-		return policy.Principal{}, nil, errs.Unauthorized("api_key_expired", "the API token %s… expired at %s", tok.Prefix, tok.ExpiresAt.UTC().Format(time.RFC3339))
-	}
-	u, err := a.store.GetUser(ctx, tok.UserID)
-	if err != nil {
+	case errors.Is(err, store.ErrNotFound):
+		return policy.Principal{}, nil, invalid(kind)
+	case err != nil:
 		return policy.Principal{}, nil, errs.Wrap(err, 503, "store_unavailable", "cannot check credentials now")
+	}
+	tok, u := c.Token, c.User
+	// The lookup is by hash; compare again in constant time for good measure.
+	if subtle.ConstantTimeCompare(tok.Hash, hash) != 1 || tok.Kind != kind {
+		return policy.Principal{}, nil, invalid(kind)
+	}
+	if err := checkToken(tok, now); err != nil {
+		return policy.Principal{}, nil, err
 	}
 	if u.Disabled {
 		return policy.Principal{}, nil, errs.Unauthorized("user_disabled", "user %s is disabled", u.Name)
 	}
-	p := policy.Principal{UserID: u.ID, Name: u.Name, Roles: u.Roles, Groups: u.Groups}
+	p := principalOf(c)
 	if peer != nil {
-		if err := a.checkCert(ctx, u, peer, now); err != nil {
+		if err := checkCert(c.Cert, u, now); err != nil {
 			return policy.Principal{}, nil, err
 		}
 		p.SecondFactor = true
@@ -84,14 +106,45 @@ func (a *Authenticator) Authenticate(ctx context.Context, apiKey string, peer *x
 	return p, tok, nil
 }
 
-func (a *Authenticator) checkCert(ctx context.Context, u *User, peer *x509.Certificate, now time.Time) error {
-	fp := sha256.Sum256(peer.Raw)
-	c, err := a.store.ClientCertByFingerprint(ctx, fp[:])
+func invalid(kind string) error {
+	if kind == TokenSession {
+		return errs.Unauthorized("session_invalid", "the session is not valid: sign in again")
+	}
+	return errs.Unauthorized("invalid_api_key", "the API token is not valid")
+}
+
+func checkToken(tok *Token, now time.Time) error {
+	if tok.Kind == TokenSession {
+		idle := tok.LastUsedAt != nil && now.Sub(*tok.LastUsedAt) > SessionIdle
+		if tok.RevokedAt != nil || (tok.ExpiresAt != nil && !now.Before(*tok.ExpiresAt)) || idle {
+			return errs.Unauthorized("session_expired", "the session has ended: sign in again")
+		}
+		return nil
+	}
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case tok.RevokedAt != nil:
+		return errs.Unauthorized("api_key_revoked", "the API token %s… was revoked", tok.Prefix)
+	case tok.ExpiresAt != nil && !now.Before(*tok.ExpiresAt):
+		return errs.Unauthorized("api_key_expired", "the API token %s… expired at %s", tok.Prefix, tok.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// principalOf builds the principal of resolved credentials.
+func principalOf(c *Credentials) policy.Principal {
+	u := c.User
+	p := policy.Principal{UserID: u.ID, Name: u.Name, Roles: u.Roles, Groups: u.Groups, Custom: c.Grants.Custom,
+		TeamsOn: c.Settings.TeamsEnabled, Service: u.Type == UserService}
+	if p.TeamsOn {
+		p.Teams = c.Grants.Teams
+	}
+	return p
+}
+
+func checkCert(c *ClientCert, u *User, now time.Time) error {
+	switch {
+	case c == nil:
 		return errs.Unauthorized("client_certificate_unknown", "the client certificate was not issued by this Signet")
-	case err != nil:
-		return errs.Wrap(err, 503, "store_unavailable", "cannot check credentials now")
 	case c.UserID != u.ID:
 		return errs.Unauthorized("client_certificate_mismatch", "the client certificate belongs to another user than the API token")
 	case c.RevokedAt != nil:

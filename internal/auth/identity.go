@@ -142,6 +142,9 @@ type IdentityStore interface {
 	// SetTOTP stores a sealed TOTP secret awaiting confirmation (nil
 	// removes TOTP), with no recovery codes.
 	SetTOTP(ctx context.Context, userID string, sealed []byte, ev *audit.Event) error
+	// ResealTOTP replaces the sealed TOTP secret old by new (the same
+	// secret under the current master key), if it is still old.
+	ResealTOTP(ctx context.Context, userID string, old, new []byte) error
 	// ConfirmTOTP enables the pending secret, records step as used and
 	// replaces the recovery codes' hashes; false if step was used already.
 	ConfirmTOTP(ctx context.Context, userID string, step int64, recovery [][]byte, ev *audit.Event) (bool, error)

@@ -96,6 +96,12 @@ func (db *DB) SetTOTP(ctx context.Context, userID string, sealed []byte, ev audi
 	})
 }
 
+// ResealTOTP replaces a sealed secret if it has not changed meanwhile.
+func (db *DB) ResealTOTP(ctx context.Context, userID string, old, new []byte) error {
+	_, err := db.w.ExecContext(ctx, db.d.rebind(`UPDATE user_logins SET totp_secret = ? WHERE user_id = ? AND totp_secret = ?`), new, userID, old)
+	return db.wrap(err, "TOTP of user %s", userID)
+}
+
 // ConfirmTOTP enables the pending secret, using step, and stores the
 // recovery codes' hashes; false if step is not after the last used one.
 func (db *DB) ConfirmTOTP(ctx context.Context, userID string, step int64, recovery [][]byte, ev auditEvent) (bool, error) {

@@ -1,0 +1,114 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/signet-project/signet/internal/errs"
+	"github.com/signet-project/signet/internal/guard"
+	"github.com/signet-project/signet/internal/policy"
+	"github.com/signet-project/signet/internal/store"
+)
+
+// TokenRequest creates an API token. The token carries its user's
+// permissions, never more.
+type TokenRequest struct {
+	User      string     `json:"user,omitempty"` // id or name; default: the caller
+	Name      string     `json:"name,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	ExpiresIn string     `json:"expires_in,omitempty"` // a duration such as 720h
+}
+
+// owner resolves whose credentials a request is about, and checks that p
+// may manage them: one's own with credentials.manage_own (standard users),
+// anyone's with user.manage (a Lead: service users, and offboarding).
+func (s *Service) owner(ctx context.Context, p policy.Principal, ref string, t guard.Target) (*User, error) {
+	if ref == "" || ref == p.UserID || ref == p.Name {
+		u, err := s.user(ctx, p.UserID)
+		if err != nil {
+			return nil, err
+		}
+		if policy.Authorize(p, policy.Request{Action: policy.UserManage}, s.Guard.Now()).Allow {
+			return u, nil // a Lead manages its own like anyone's
+		}
+		return u, s.check(ctx, p, policy.Request{Action: policy.CredentialsManageOwn}, t)
+	}
+	u, err := s.user(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return u, s.check(ctx, p, policy.Request{Action: policy.UserManage}, t)
+}
+
+// CreateToken creates an API token and returns it with its secret, which
+// is never shown again: only its hash is kept.
+func (s *Service) CreateToken(ctx context.Context, p policy.Principal, r TokenRequest) (*Token, string, error) {
+	t := guard.Target{Type: "Token", Action: "Create", Name: r.Name}
+	u, err := s.owner(ctx, p, r.User, t)
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.now()
+	exp := r.ExpiresAt
+	if r.ExpiresIn != "" {
+		d, err := time.ParseDuration(r.ExpiresIn)
+		if err != nil || d <= 0 {
+			return nil, "", errs.BadRequest("invalid_expiry", "expires_in must be a positive duration such as 720h, got %q", r.ExpiresIn)
+		}
+		at := now.Add(d)
+		exp = &at
+	}
+	if exp != nil && !exp.After(now) {
+		return nil, "", errs.BadRequest("invalid_expiry", "expires_at must be in the future")
+	}
+	if exp != nil {
+		at := exp.UTC().Truncate(time.Microsecond)
+		exp = &at
+	}
+	secret, prefix, hash := NewTokenSecret()
+	tok := &Token{ID: uuid.Must(uuid.NewV7()).String(), UserID: u.ID, Name: r.Name, Prefix: prefix, Hash: hash,
+		Kind: TokenAPI, CreatedAt: now, ExpiresAt: exp}
+	t.ID, t.Name = tok.ID, u.Name+"/"+prefix
+	if err := s.Store.CreateToken(ctx, tok, s.event(ctx, p, t)); err != nil {
+		return nil, "", errs.Internal(err)
+	}
+	return tok, secret, nil
+}
+
+// ListTokens lists a user's API tokens (the caller's by default).
+func (s *Service) ListTokens(ctx context.Context, p policy.Principal, userRef string) ([]*Token, error) {
+	u, err := s.owner(ctx, p, userRef, guard.Target{Type: "Token", Action: "List", Name: userRef})
+	if err != nil {
+		return nil, err
+	}
+	ts, err := s.Store.ListTokens(ctx, u.ID)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return ts, nil
+}
+
+// RevokeToken revokes an API token at once, on every node.
+func (s *Service) RevokeToken(ctx context.Context, p policy.Principal, id string) (*Token, error) {
+	tok, err := s.Store.GetToken(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && tok.Kind != TokenAPI) {
+		return nil, errs.NotFound("token_not_found", "no API token %q", id)
+	}
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	t := guard.Target{Type: "Token", Action: "Revoke", ID: tok.ID, Name: tok.Prefix}
+	if _, err := s.owner(ctx, p, tok.UserID, t); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if err := s.Store.RevokeToken(ctx, tok.ID, now, s.event(ctx, p, t)); err != nil {
+		return nil, errs.Internal(err)
+	}
+	if tok.RevokedAt == nil {
+		tok.RevokedAt = &now
+	}
+	return tok, nil
+}

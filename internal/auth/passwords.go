@@ -1,0 +1,138 @@
+package auth
+
+import (
+	"context"
+	"sync"
+
+	"github.com/signet-project/signet/internal/errs"
+	"github.com/signet-project/signet/internal/policy"
+)
+
+// dummyHash is verified against when a user has no password, so that a
+// sign-in takes as long whether or not the user exists.
+var dummyHash = sync.OnceValue(func() string { return HashPassword("signet: no such user", DefaultArgon2) })
+
+func checkPassword(pw string) error {
+	if n := len([]rune(pw)); n < MinPasswordLen || len(pw) > MaxPasswordLen {
+		return errs.BadRequest("weak_password", "a password needs %d to %d characters", MinPasswordLen, MaxPasswordLen)
+	}
+	return nil
+}
+
+// acquire takes a slot to hash a password (at most MaxConcurrentHashes).
+func (s *Service) acquire(ctx context.Context) (release func(), err error) {
+	s.hashOnce.Do(func() { s.hashing = make(chan struct{}, MaxConcurrentHashes) })
+	select {
+	case s.hashing <- struct{}{}:
+		return func() { <-s.hashing }, nil
+	case <-ctx.Done():
+		return nil, errs.Unavailable("busy", "too many sign-ins at once: retry")
+	}
+}
+
+// hash hashes a new password under the service's parameters.
+func (s *Service) hash(pw string) string {
+	release, err := s.acquire(context.Background())
+	if err != nil {
+		panic(err) // background context: never cancelled
+	}
+	defer release()
+	return HashPassword(pw, s.argon2())
+}
+
+// verify checks pw against the stored hash (or a dummy when there is
+// none), in constant time, within the hashing bound.
+func (s *Service) verify(ctx context.Context, pw, phc string) (ok, weaker bool, err error) {
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	defer release()
+	if phc == "" {
+		_, _, _ = VerifyPassword(pw, dummyHash(), DefaultArgon2)
+		return false, false, nil
+	}
+	ok, weaker, err = VerifyPassword(pw, phc, s.argon2())
+	if err != nil {
+		return false, false, errs.Internal(err)
+	}
+	return ok, weaker, nil
+}
+
+// PasswordRequest changes a password. Current is required to change one's
+// own; a user manager sets another user's without it.
+type PasswordRequest struct {
+	Current  string `json:"current,omitempty"`
+	Password string `json:"password"`
+}
+
+// SetPassword sets a standard user's password: one's own (giving the
+// current one, which counts toward lockout when wrong), or anyone's with
+// user.manage. It clears any lockout.
+func (s *Service) SetPassword(ctx context.Context, p policy.Principal, ref string, r PasswordRequest) error {
+	u, err := s.user(ctx, ref)
+	if err != nil {
+		return err
+	}
+	t := userTarget("Password", u)
+	if u.ID != p.UserID {
+		if err := s.check(ctx, p, policy.Request{Action: policy.UserManage}, t); err != nil {
+			return err
+		}
+	} else if err := s.checkOwnPassword(ctx, u, r.Current); err != nil {
+		return err
+	}
+	if u.Type == UserService {
+		return errs.BadRequest("invalid_password", "service users sign in with API tokens only: they have no password")
+	}
+	if err := checkPassword(r.Password); err != nil {
+		return err
+	}
+	return storeErr(s.Store.SetPassword(ctx, u.ID, s.hash(r.Password), s.event(ctx, p, t)), "user "+u.Name)
+}
+
+// checkOwnPassword verifies a user's current password as sign-in does.
+func (s *Service) checkOwnPassword(ctx context.Context, u *User, current string) error {
+	l, err := s.Store.GetLogin(ctx, u.ID)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	if err := s.notLocked(l); err != nil {
+		return err
+	}
+	ok, _, err := s.verify(ctx, current, l.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.failed(ctx, u, "wrong current password")
+	}
+	return nil
+}
+
+// Unlock clears a user's failed sign-ins and lockout (user.manage).
+func (s *Service) Unlock(ctx context.Context, p policy.Principal, ref string) error {
+	u, err := s.user(ctx, ref)
+	if err != nil {
+		return err
+	}
+	t := userTarget("Unlock", u)
+	if err := s.check(ctx, p, policy.Request{Action: policy.UserManage}, t); err != nil {
+		return err
+	}
+	return storeErr(s.Store.LoginSucceeded(ctx, u.ID, s.event(ctx, p, t)), "user "+u.Name)
+}
+
+// ResetTOTP removes a user's TOTP and recovery codes, for a lost device
+// (user.manage). The user enrols again at the next sign-in.
+func (s *Service) ResetTOTP(ctx context.Context, p policy.Principal, ref string) error {
+	u, err := s.user(ctx, ref)
+	if err != nil {
+		return err
+	}
+	t := userTarget("Reset-2FA", u)
+	if err := s.check(ctx, p, policy.Request{Action: policy.UserManage}, t); err != nil {
+		return err
+	}
+	return storeErr(s.Store.SetTOTP(ctx, u.ID, nil, s.event(ctx, p, t)), "user "+u.Name)
+}

@@ -1,0 +1,153 @@
+package auth
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	"github.com/signet-project/signet/internal/errs"
+	"github.com/signet-project/signet/internal/guard"
+	"github.com/signet-project/signet/internal/policy"
+)
+
+// RoleRequest defines a custom role: a set of the built-in permissions.
+type RoleRequest struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Scope       string          `json:"scope,omitempty"` // account (default) or team
+	Permissions []policy.Action `json:"permissions"`
+}
+
+func roleTarget(action, name string) guard.Target {
+	return guard.Target{Type: "Role", Action: action, ID: name, Name: name}
+}
+
+// ListRoles lists the built-in roles and the custom ones, to any user.
+func (s *Service) ListRoles(ctx context.Context) ([]policy.Role, error) {
+	defs, err := s.roleDefs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]policy.Role, 0, len(defs))
+	for _, r := range defs {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b policy.Role) int {
+		if a.BuiltIn != b.BuiltIn {
+			if a.BuiltIn {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.Name, b.Name)
+	})
+	return out, nil
+}
+
+// role validates a custom role definition and checks that p holds every
+// permission it grants.
+func (s *Service) role(ctx context.Context, p policy.Principal, r RoleRequest, t guard.Target) (*policy.Role, error) {
+	if err := checkName("role", r.Name); err != nil {
+		return nil, err
+	}
+	if _, ok := policy.BuiltIn[r.Name]; ok {
+		return nil, errs.Conflict("builtin_role", "%s is a built-in role: it cannot be changed", r.Name)
+	}
+	if r.Scope == "" {
+		r.Scope = policy.ScopeAccount
+	}
+	if r.Scope != policy.ScopeAccount && r.Scope != policy.ScopeTeam {
+		return nil, errs.BadRequest("invalid_scope", "scope must be account or team, got %q", r.Scope)
+	}
+	perms := slices.Clone(r.Permissions)
+	slices.Sort(perms)
+	perms = slices.Compact(perms)
+	if len(perms) == 0 {
+		return nil, errs.BadRequest("invalid_permissions", "a role needs at least one permission")
+	}
+	for _, a := range perms {
+		if !policy.Known(a) {
+			return nil, errs.BadRequest("unknown_permission", "no permission %q", a)
+		}
+	}
+	role := &policy.Role{Name: r.Name, Description: r.Description, Scope: r.Scope, Permissions: perms}
+	if a, ok := p.Covers(*role, ""); !ok {
+		return nil, s.Guard.Deny(ctx, p, t, errs.Forbidden("permission_denied", "a role with permission %s needs you to hold it", a))
+	}
+	return role, nil
+}
+
+// CreateRole creates a custom role (role.manage).
+func (s *Service) CreateRole(ctx context.Context, p policy.Principal, r RoleRequest) (*policy.Role, error) {
+	t := roleTarget("Create", r.Name)
+	if err := s.check(ctx, p, policy.Request{Action: policy.RoleManage}, t); err != nil {
+		return nil, err
+	}
+	role, err := s.role(ctx, p, r, t)
+	if err != nil {
+		return nil, err
+	}
+	return role, storeErr(s.Store.CreateRole(ctx, role, s.event(ctx, p, t)), "role "+r.Name)
+}
+
+// UpdateRole replaces a custom role's definition (role.manage); it acts at
+// once for every holder.
+func (s *Service) UpdateRole(ctx context.Context, p policy.Principal, name string, r RoleRequest) (*policy.Role, error) {
+	r.Name = name
+	t := roleTarget("Update", name)
+	if err := s.check(ctx, p, policy.Request{Action: policy.RoleManage}, t); err != nil {
+		return nil, err
+	}
+	role, err := s.role(ctx, p, r, t)
+	if err != nil {
+		return nil, err
+	}
+	return role, storeErr(s.Store.UpdateRole(ctx, role, s.event(ctx, p, t)), "role "+name)
+}
+
+// DeleteRole deletes a custom role nobody holds (role.manage).
+func (s *Service) DeleteRole(ctx context.Context, p policy.Principal, name string) error {
+	t := roleTarget("Delete", name)
+	if err := s.check(ctx, p, policy.Request{Action: policy.RoleManage}, t); err != nil {
+		return err
+	}
+	if _, ok := policy.BuiltIn[name]; ok {
+		return errs.Conflict("builtin_role", "%s is a built-in role: it cannot be deleted", name)
+	}
+	return storeErr(s.Store.DeleteRole(ctx, name, s.event(ctx, p, t)), "role "+name+" (or it is held by a user or team member)")
+}
+
+// SettingsUpdate changes the settings that are set.
+type SettingsUpdate struct {
+	Require2FA   *bool `json:"require_2fa,omitempty"`
+	TeamsEnabled *bool `json:"teams_enabled,omitempty"`
+}
+
+// Settings returns the account settings, to any user.
+func (s *Service) Settings(ctx context.Context) (Settings, error) {
+	set, err := s.Store.Settings(ctx)
+	if err != nil {
+		return set, errs.Internal(err)
+	}
+	return set, nil
+}
+
+// UpdateSettings changes the account settings (settings.manage).
+func (s *Service) UpdateSettings(ctx context.Context, p policy.Principal, r SettingsUpdate) (Settings, error) {
+	t := guard.Target{Type: "Settings", Action: "Update", ID: "account", Name: "account"}
+	if err := s.check(ctx, p, policy.Request{Action: policy.SettingsManage}, t); err != nil {
+		return Settings{}, err
+	}
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return set, err
+	}
+	if r.Require2FA != nil {
+		set.Require2FA = *r.Require2FA
+	}
+	if r.TeamsEnabled != nil {
+		set.TeamsEnabled = *r.TeamsEnabled
+	}
+	set.UpdatedAt = s.now()
+	return set, storeErr(s.Store.UpdateSettings(ctx, set, s.event(ctx, p, t)), "settings")
+}

@@ -1,0 +1,193 @@
+package auth
+
+import (
+	"context"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/signet-project/signet/internal/errs"
+	"github.com/signet-project/signet/internal/guard"
+	"github.com/signet-project/signet/internal/policy"
+)
+
+// UserRequest is the body of a user creation.
+type UserRequest struct {
+	Name   string   `json:"name"`
+	Email  string   `json:"email,omitempty"`
+	Type   string   `json:"type,omitempty"` // standard (default) or service
+	Roles  []string `json:"roles,omitempty"`
+	Groups []string `json:"groups,omitempty"`
+	// Password is the initial password of a standard user (optional).
+	Password string `json:"password,omitempty"`
+}
+
+// UserUpdate changes the fields that are set.
+type UserUpdate struct {
+	Email  *string   `json:"email,omitempty"`
+	Roles  *[]string `json:"roles,omitempty"`
+	Groups *[]string `json:"groups,omitempty"`
+}
+
+func userTarget(action string, u *User) guard.Target {
+	return guard.Target{Type: "User", Action: action, ID: u.ID, Name: u.Name}
+}
+
+// CreateUser creates a user (user.manage).
+func (s *Service) CreateUser(ctx context.Context, p policy.Principal, r UserRequest) (*User, error) {
+	if r.Type == "" {
+		r.Type = UserStandard
+	}
+	u := &User{ID: uuid.Must(uuid.NewV7()).String(), Name: r.Name, Email: r.Email, Type: r.Type,
+		Roles: nonNil(r.Roles), Groups: nonNil(r.Groups), CreatedAt: s.now()}
+	t := userTarget("Create", u)
+	if err := s.check(ctx, p, policy.Request{Action: policy.UserManage}, t); err != nil {
+		return nil, err
+	}
+	if err := checkName("user", r.Name); err != nil {
+		return nil, err
+	}
+	switch {
+	case r.Type != UserStandard && r.Type != UserService:
+		return nil, errs.BadRequest("invalid_type", "type must be standard or service, got %q", r.Type)
+	case r.Type == UserService && r.Password != "":
+		return nil, errs.BadRequest("invalid_password", "service users sign in with API tokens only: they have no password")
+	}
+	if err := s.checkAssignment(ctx, p, u.Roles, u.Groups, t); err != nil {
+		return nil, err
+	}
+	var hash string
+	if r.Password != "" {
+		if err := checkPassword(r.Password); err != nil {
+			return nil, err
+		}
+		hash = s.hash(r.Password)
+	}
+	if err := s.Store.CreateUser(ctx, u, s.event(ctx, p, t)); err != nil {
+		return nil, storeErr(err, "user "+r.Name)
+	}
+	if hash != "" {
+		if err := s.Store.SetPassword(ctx, u.ID, hash, s.event(ctx, p, userTarget("Password", u))); err != nil {
+			return nil, errs.Internal(err)
+		}
+	}
+	return u, nil
+}
+
+// checkAssignment checks that the groups exist and that p may give the roles.
+func (s *Service) checkAssignment(ctx context.Context, p policy.Principal, roles, groups []string, t guard.Target) error {
+	if len(groups) > 0 {
+		all, err := s.Store.ListGroups(ctx)
+		if err != nil {
+			return errs.Internal(err)
+		}
+		for _, g := range groups {
+			if !slices.ContainsFunc(all, func(x *Group) bool { return x.Name == g }) {
+				return errs.BadRequest("unknown_group", "no group %q: create it first", g)
+			}
+		}
+	}
+	return s.mayGrant(ctx, p, roles, "", t)
+}
+
+// GetUser returns a user: oneself, or anyone with user.manage.
+func (s *Service) GetUser(ctx context.Context, p policy.Principal, ref string) (*User, error) {
+	u, err := s.user(ctx, ref)
+	if err != nil || u.ID == p.UserID {
+		return u, err
+	}
+	return u, s.check(ctx, p, policy.Request{Action: policy.UserManage}, userTarget("Describe", u))
+}
+
+// ListUsers lists every user (user.manage).
+func (s *Service) ListUsers(ctx context.Context, p policy.Principal) ([]*User, error) {
+	if err := s.check(ctx, p, policy.Request{Action: policy.UserManage}, guard.Target{Type: "User", Action: "List"}); err != nil {
+		return nil, err
+	}
+	us, err := s.Store.ListUsers(ctx)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return us, nil
+}
+
+// UpdateUser changes a user's email, roles or groups (user.manage).
+func (s *Service) UpdateUser(ctx context.Context, p policy.Principal, ref string, r UserUpdate) (*User, error) {
+	u, err := s.user(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	t := userTarget("Update", u)
+	if err := s.check(ctx, p, policy.Request{Action: policy.UserManage}, t); err != nil {
+		return nil, err
+	}
+	var newRoles []string
+	if r.Email != nil {
+		u.Email = *r.Email
+	}
+	if r.Roles != nil {
+		for _, role := range *r.Roles {
+			if !slices.Contains(u.Roles, role) {
+				newRoles = append(newRoles, role)
+			}
+		}
+		u.Roles = nonNil(*r.Roles)
+	}
+	if r.Groups != nil {
+		u.Groups = nonNil(*r.Groups)
+	}
+	if err := s.checkAssignment(ctx, p, newRoles, u.Groups, t); err != nil {
+		return nil, err
+	}
+	if err := s.Store.UpdateUser(ctx, u, s.event(ctx, p, t)); err != nil {
+		return nil, storeErr(err, "user "+u.Name)
+	}
+	return u, nil
+}
+
+// SetDisabled disables a user, revoking all its credentials at once, or
+// enables it again (user.manage). Revoked credentials stay revoked.
+func (s *Service) SetDisabled(ctx context.Context, p policy.Principal, ref string, disabled bool) (*User, error) {
+	u, err := s.user(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	action := "Enable"
+	if disabled {
+		action = "Disable"
+	}
+	t := userTarget(action, u)
+	if err := s.check(ctx, p, policy.Request{Action: policy.UserManage}, t); err != nil {
+		return nil, err
+	}
+	if u.ID == p.UserID && disabled {
+		return nil, errs.Conflict("cannot_disable_self", "you cannot disable yourself")
+	}
+	if err := s.Store.SetUserDisabled(ctx, u.ID, disabled, s.now(), s.event(ctx, p, t)); err != nil {
+		return nil, storeErr(err, "user "+u.Name)
+	}
+	u.Disabled = disabled
+	return u, nil
+}
+
+// DeleteUser deletes a user with its credentials (user.manage).
+func (s *Service) DeleteUser(ctx context.Context, p policy.Principal, ref string) error {
+	u, err := s.user(ctx, ref)
+	if err != nil {
+		return err
+	}
+	t := userTarget("Delete", u)
+	if err := s.check(ctx, p, policy.Request{Action: policy.UserManage}, t); err != nil {
+		return err
+	}
+	if u.ID == p.UserID {
+		return errs.Conflict("cannot_delete_self", "you cannot delete yourself")
+	}
+	return storeErr(s.Store.DeleteUser(ctx, u.ID, s.event(ctx, p, t)), "user "+u.Name)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,132 @@
+package keypair
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/signet-project/signet/internal/audit"
+	"github.com/signet-project/signet/internal/errs"
+	"github.com/signet-project/signet/internal/guard"
+	"github.com/signet-project/signet/internal/keys"
+	"github.com/signet-project/signet/internal/pki"
+	"github.com/signet-project/signet/internal/policy"
+	"github.com/signet-project/signet/internal/sigalg"
+	"github.com/signet-project/signet/internal/store"
+)
+
+// ImportRequest imports an existing private key as a static keypair: a
+// PKCS#8 PEM ("PRIVATE KEY") or a PKCS#12 file with its password. The
+// algorithm comes from the key. The key is stored by the backend (sealed
+// in the database, or on the HSM as non-extractable) and never returned.
+type ImportRequest struct {
+	KeyPEM   string `json:"key_pem,omitempty"`
+	PKCS12   []byte `json:"pkcs12,omitempty"` // base64 in JSON
+	Password string `json:"password,omitempty"`
+
+	Category      string   `json:"category,omitempty"`
+	Storage       string   `json:"storage,omitempty"`
+	Status        string   `json:"status,omitempty"`
+	Access        string   `json:"access,omitempty"`
+	AllowedUsers  []string `json:"allowed_users,omitempty"`
+	AllowedGroups []string `json:"allowed_groups,omitempty"`
+	Team          string   `json:"team,omitempty"`
+	Profile       string   `json:"profile,omitempty"`
+}
+
+// Import stores an existing private key as keypair alias. It needs
+// keypair.import and the second factor, like generation.
+func (s *Service) Import(ctx context.Context, p policy.Principal, alias string, r ImportRequest) (*Keypair, error) {
+	id := uuid.Must(uuid.NewV7()).String()
+	t := guard.Target{Type: "Keypair", Action: "Import", ID: id, Name: alias}
+	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.KeypairImport, Team: r.Team}, t); err != nil {
+		return nil, err
+	}
+	key, err := parseImport(r)
+	if err != nil {
+		return nil, err
+	}
+	alg, err := algorithmOf(key)
+	if err != nil {
+		return nil, err
+	}
+	cr := CreateRequest{Alias: alias, Algorithm: string(alg.Type), KeySize: alg.Bits, Curve: alg.Curve,
+		Category: r.Category, Storage: r.Storage, Status: r.Status, Access: r.Access,
+		AllowedUsers: r.AllowedUsers, AllowedGroups: r.AllowedGroups, Team: r.Team, Profile: r.Profile}
+	if alg.Type == sigalg.Ed25519 {
+		cr.Curve = ""
+	}
+	if err := cr.Normalize(s.DefaultStorage); err != nil {
+		return nil, err
+	}
+	imp, ok := s.Backends[cr.Storage].(keys.Importer)
+	if !ok {
+		return nil, errs.BadRequest("storage_unavailable", "storage %q is not configured on this server or cannot import keys", cr.Storage)
+	}
+	if _, err := s.Store.GetKeypair(ctx, alias); err == nil {
+		return nil, errs.Conflict("alias_taken", "a keypair with alias %q already exists", alias)
+	}
+	h, err := imp.Import(ctx, keys.Spec{ID: id, Label: alias, Algorithm: cr.KeyAlgorithm()}, key)
+	if err != nil {
+		return nil, errs.Wrap(err, http.StatusBadGateway, "key_backend_error", "the %s key backend could not import the key", cr.Storage)
+	}
+	der, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	now := s.Guard.Now().UTC().Truncate(time.Microsecond)
+	kp := &Keypair{ID: id, Alias: alias, Type: TypeStatic, Algorithm: cr.KeyAlgorithm(), Category: cr.Category,
+		Storage: cr.Storage, Status: cr.Status, Access: cr.Access, AllowedUsers: nonNil(cr.AllowedUsers),
+		AllowedGroups: nonNil(cr.AllowedGroups), Team: cr.Team, Profile: cr.Profile, State: StateActive,
+		Generation: 1, Handle: h, PublicKey: der, CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now, RotatedAt: now}
+	if err := s.Store.CreateKeypair(ctx, kp, s.Guard.Event(ctx, p, t, audit.Allowed, "")); err != nil {
+		_ = s.Backends[cr.Storage].Destroy(ctx, h)
+		if errors.Is(err, store.ErrConflict) {
+			return nil, errs.Conflict("alias_taken", "a keypair with alias %q already exists", alias)
+		}
+		return nil, errs.Internal(err)
+	}
+	return kp, nil
+}
+
+// parseImport reads the one key of the request.
+func parseImport(r ImportRequest) (crypto.Signer, error) {
+	switch {
+	case (r.KeyPEM == "") == (len(r.PKCS12) == 0):
+		return nil, errs.BadRequest("invalid_key", "give exactly one of key_pem (PKCS#8 PEM) or pkcs12 (base64, with password)")
+	case r.KeyPEM != "":
+		k, err := pki.ParsePrivateKeyPEM([]byte(r.KeyPEM))
+		if err != nil {
+			return nil, errs.BadRequest("invalid_key", "key_pem must hold one unencrypted PKCS#8 PRIVATE KEY block")
+		}
+		return k, nil
+	}
+	k, _, _, err := pki.DecodePKCS12(r.PKCS12, r.Password)
+	switch {
+	case errors.Is(err, pki.ErrWrongPassword):
+		return nil, errs.BadRequest("wrong_password", "the PKCS#12 password is wrong")
+	case err != nil:
+		return nil, errs.BadRequest("invalid_key", "pkcs12 is not a PKCS#12 file with one private key and its certificate")
+	}
+	return k, nil
+}
+
+// algorithmOf tells an importable key's algorithm.
+func algorithmOf(key crypto.Signer) (keys.Algorithm, error) {
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		return keys.Algorithm{Type: sigalg.RSA, Bits: k.N.BitLen()}, nil
+	case *ecdsa.PrivateKey:
+		return keys.Algorithm{Type: sigalg.ECDSA, Curve: k.Curve.Params().Name}, nil
+	case ed25519.PrivateKey:
+		return keys.Algorithm{Type: sigalg.Ed25519, Curve: "Ed25519"}, nil
+	}
+	return keys.Algorithm{}, errs.BadRequest("unsupported_key", "only RSA, ECDSA and Ed25519 keys can be imported, not %T", key)
+}
