@@ -43,6 +43,9 @@ type Deps struct {
 	Releases *release.Service
 	Logs     LogStore
 	Guard    *guard.Guard
+	// Identity manages users, groups, teams, roles, settings, credentials
+	// and web sign-in.
+	Identity *auth.Service
 	// Ready reports each dependency's health for /readyz; nil values are healthy.
 	Ready   func(ctx context.Context) map[string]error
 	Metrics *Metrics
@@ -100,7 +103,7 @@ func (a *API) wrap(rt Route) http.Handler {
 		var p policy.Principal
 		var err error
 		if rt.Auth {
-			p, _, err = a.Auth.Authenticate(r.Context(), r.Header.Get("x-api-key"), peerCert(r))
+			p, _, err = a.Auth.AuthenticateRequest(r, peerCert(r))
 			if err == nil {
 				r = r.WithContext(request.WithPrincipal(r.Context(), p))
 			}

@@ -1,6 +1,10 @@
 package api
 
-import "github.com/signet-project/signet/internal/release"
+import (
+	"github.com/signet-project/signet/internal/auth"
+	"github.com/signet-project/signet/internal/policy"
+	"github.com/signet-project/signet/internal/release"
+)
 
 // Route is one entry of the route table. Request and Response are zero
 // values of the body types, from which the OpenAPI document is generated.
@@ -75,5 +79,90 @@ func (a *API) Routes() []Route {
 		{Name: "listAudit", Method: "GET", Path: "/api/v1/logs/audit", Summary: "Audit log (format=json or csv)",
 			Auth: true, Query: []string{"from", "to", "actor", "action", "type", "resource", "result", "limit", "after", "format"},
 			Response: auditList{}, handle: a.listAudit},
+
+		{Name: "importKeypair", Method: "POST", Path: "/api/v1/keypairs/{ref}/import", Summary: "Import a private key (PKCS#8 PEM or PKCS#12) as keypair {ref}",
+			Auth: true, Request: importKeypairBody{}, Response: keypairView{}, Status: 201, handle: a.importKeypair},
+
+		{Name: "signIn", Method: "POST", Path: "/api/v1/session", Summary: "Sign in to the web console (password, then TOTP); sets the session cookie",
+			Request: auth.SignInRequest{}, Response: sessionBody{}, Status: 201, handle: a.signIn},
+		{Name: "describeSession", Method: "GET", Path: "/api/v1/session", Summary: "The current web console session and its CSRF token",
+			Auth: true, Response: sessionBody{}, handle: a.describeSession},
+		{Name: "signOut", Method: "DELETE", Path: "/api/v1/session", Summary: "Sign out of the web console",
+			Auth: true, Status: 204, handle: a.signOut},
+		{Name: "beginTOTP", Method: "POST", Path: "/api/v1/session/totp", Summary: "Begin TOTP enrolment (password); the secret is shown once",
+			Request: totpBody{}, Response: auth.TOTPEnrolment{}, Status: 201, handle: a.beginTOTP},
+
+		{Name: "listUsers", Method: "GET", Path: "/api/v1/users", Summary: "List users",
+			Auth: true, Response: userList{}, handle: a.listUsers},
+		{Name: "createUser", Method: "POST", Path: "/api/v1/users", Summary: "Create a user",
+			Auth: true, Request: auth.UserRequest{}, Response: auth.User{}, Status: 201, handle: a.createUser},
+		{Name: "describeUser", Method: "GET", Path: "/api/v1/users/{user}", Summary: "Describe a user (by id or name)",
+			Auth: true, Response: auth.User{}, handle: a.describeUser},
+		{Name: "updateUser", Method: "PATCH", Path: "/api/v1/users/{user}", Summary: "Change a user's email, roles or groups",
+			Auth: true, Request: auth.UserUpdate{}, Response: auth.User{}, handle: a.updateUser},
+		{Name: "deleteUser", Method: "DELETE", Path: "/api/v1/users/{user}", Summary: "Delete a user and its credentials",
+			Auth: true, Status: 204, handle: a.deleteUser},
+		{Name: "disableUser", Method: "POST", Path: "/api/v1/users/{user}/disable", Summary: "Disable a user, revoking all its credentials at once",
+			Auth: true, Response: auth.User{}, handle: a.disableUser},
+		{Name: "enableUser", Method: "POST", Path: "/api/v1/users/{user}/enable", Summary: "Enable a disabled user (revoked credentials stay revoked)",
+			Auth: true, Response: auth.User{}, handle: a.enableUser},
+		{Name: "setPassword", Method: "PUT", Path: "/api/v1/users/{user}/password", Summary: "Set a password (one's own with the current one)",
+			Auth: true, Request: auth.PasswordRequest{}, Status: 204, handle: a.setPassword},
+		{Name: "unlockUser", Method: "POST", Path: "/api/v1/users/{user}/unlock", Summary: "Clear a user's failed sign-ins and lockout",
+			Auth: true, Status: 204, handle: a.unlockUser},
+		{Name: "resetTOTP", Method: "DELETE", Path: "/api/v1/users/{user}/totp", Summary: "Remove a user's TOTP and recovery codes (lost device)",
+			Auth: true, Status: 204, handle: a.resetTOTP},
+
+		{Name: "listGroups", Method: "GET", Path: "/api/v1/groups", Summary: "List groups with their members",
+			Auth: true, Response: groupList{}, handle: a.listGroups},
+		{Name: "createGroup", Method: "POST", Path: "/api/v1/groups", Summary: "Create a group",
+			Auth: true, Request: auth.GroupRequest{}, Response: auth.Group{}, Status: 201, handle: a.createGroup},
+		{Name: "deleteGroup", Method: "DELETE", Path: "/api/v1/groups/{group}", Summary: "Delete a group",
+			Auth: true, Status: 204, handle: a.deleteGroup},
+		{Name: "addGroupMember", Method: "PUT", Path: "/api/v1/groups/{group}/members/{user}", Summary: "Add a user to a group",
+			Auth: true, Response: auth.User{}, handle: a.addGroupMember},
+		{Name: "removeGroupMember", Method: "DELETE", Path: "/api/v1/groups/{group}/members/{user}", Summary: "Take a user out of a group",
+			Auth: true, Response: auth.User{}, handle: a.removeGroupMember},
+
+		{Name: "listTeams", Method: "GET", Path: "/api/v1/teams", Summary: "List the teams one belongs to or manages",
+			Auth: true, Response: teamList{}, handle: a.listTeams},
+		{Name: "createTeam", Method: "POST", Path: "/api/v1/teams", Summary: "Create a team",
+			Auth: true, Request: auth.TeamRequest{}, Response: auth.Team{}, Status: 201, handle: a.createTeam},
+		{Name: "describeTeam", Method: "GET", Path: "/api/v1/teams/{team}", Summary: "Describe a team and its members",
+			Auth: true, Response: auth.Team{}, handle: a.describeTeam},
+		{Name: "deleteTeam", Method: "DELETE", Path: "/api/v1/teams/{team}", Summary: "Delete a team",
+			Auth: true, Status: 204, handle: a.deleteTeam},
+		{Name: "setTeamMember", Method: "PUT", Path: "/api/v1/teams/{team}/members", Summary: "Add a user or group to a team, with its roles there",
+			Auth: true, Request: auth.MemberRequest{}, Response: auth.Team{}, handle: a.setTeamMember},
+		{Name: "removeTeamMember", Method: "DELETE", Path: "/api/v1/teams/{team}/members/{kind}/{member}", Summary: "Take a user or group out of a team",
+			Auth: true, Response: auth.Team{}, handle: a.removeTeamMember},
+
+		{Name: "listRoles", Method: "GET", Path: "/api/v1/roles", Summary: "Built-in and custom roles with their permissions",
+			Auth: true, Response: roleList{}, handle: a.listRoles},
+		{Name: "createRole", Method: "POST", Path: "/api/v1/roles", Summary: "Create a custom role",
+			Auth: true, Request: auth.RoleRequest{}, Response: policy.Role{}, Status: 201, handle: a.createRole},
+		{Name: "updateRole", Method: "PUT", Path: "/api/v1/roles/{role}", Summary: "Replace a custom role's permissions",
+			Auth: true, Request: auth.RoleRequest{}, Response: policy.Role{}, handle: a.updateRole},
+		{Name: "deleteRole", Method: "DELETE", Path: "/api/v1/roles/{role}", Summary: "Delete a custom role nobody holds",
+			Auth: true, Status: 204, handle: a.deleteRole},
+
+		{Name: "getSettings", Method: "GET", Path: "/api/v1/settings", Summary: "Account settings",
+			Auth: true, Response: auth.Settings{}, handle: a.getSettings},
+		{Name: "updateSettings", Method: "PATCH", Path: "/api/v1/settings", Summary: "Change account settings",
+			Auth: true, Request: auth.SettingsUpdate{}, Response: auth.Settings{}, handle: a.updateSettings},
+
+		{Name: "listTokens", Method: "GET", Path: "/api/v1/tokens", Summary: "List API tokens (one's own, or ?user=)",
+			Auth: true, Query: []string{"user"}, Response: tokenList{}, handle: a.listTokens},
+		{Name: "createToken", Method: "POST", Path: "/api/v1/tokens", Summary: "Create an API token; the secret is shown once",
+			Auth: true, Request: auth.TokenRequest{}, Response: newToken{}, Status: 201, handle: a.createToken},
+		{Name: "revokeToken", Method: "DELETE", Path: "/api/v1/tokens/{id}", Summary: "Revoke an API token",
+			Auth: true, Response: auth.Token{}, handle: a.revokeToken},
+
+		{Name: "listClientCerts", Method: "GET", Path: "/api/v1/client-certs", Summary: "List client certificates (one's own, or ?user=)",
+			Auth: true, Query: []string{"user"}, Response: clientCertList{}, handle: a.listClientCerts},
+		{Name: "issueClientCert", Method: "POST", Path: "/api/v1/client-certs", Summary: "Issue a client certificate as PKCS#12; its password is shown once",
+			Auth: true, Request: auth.CertRequest{}, Response: newClientCert{}, Status: 201, handle: a.issueClientCert},
+		{Name: "revokeClientCert", Method: "DELETE", Path: "/api/v1/client-certs/{id}", Summary: "Revoke a client certificate",
+			Auth: true, Response: auth.ClientCert{}, handle: a.revokeClientCert},
 	}
 }
