@@ -57,6 +57,10 @@ func run(ctx context.Context, c config.Config, started func(addr string)) error 
 	if err != nil {
 		return err
 	}
+	ident, err := identityOptions(c, log)
+	if err != nil {
+		return err
+	}
 	nopts, err := notifyOptions(c, log)
 	if err != nil {
 		return err
@@ -76,7 +80,7 @@ func run(ctx context.Context, c config.Config, started func(addr string)) error 
 	}
 	opts := server.Options{Store: st, Backends: backends, DefaultStorage: c.Keys.DefaultStorage,
 		Certificate: cert, ClientCAs: clientCAs, MinTLS: minTLS, MaxBody: c.MaxBodyBytes,
-		MaxBatch: c.JournalMaxBatch, Log: log}
+		MaxBatch: c.JournalMaxBatch, Log: log, ClientCA: ident.ClientCA, Keyring: ident.Keyring}
 	var notifier *notify.Notifier
 	if nopts != nil {
 		nopts.Lookup = notifyLookup(st)

@@ -21,6 +21,7 @@ import (
 	"github.com/signet-project/signet/internal/journal"
 	"github.com/signet-project/signet/internal/keypair"
 	"github.com/signet-project/signet/internal/keys"
+	"github.com/signet-project/signet/internal/pki"
 	"github.com/signet-project/signet/internal/release"
 	"github.com/signet-project/signet/internal/signing"
 )
@@ -32,11 +33,15 @@ type Options struct {
 	DefaultStorage string
 	Certificate    tls.Certificate // server certificate
 	ClientCAs      *x509.CertPool  // issuers of client certificates; nil disables mutual TLS
-	MinTLS         uint16          // tls.VersionTLS13 (default) or tls.VersionTLS12
-	MaxBody        int64
-	MaxBatch       int // journal group-commit cap
-	Log            *slog.Logger
-	Now            func() time.Time
+	// ClientCA, when set, issues client certificates through the API.
+	ClientCA *pki.CA
+	// Keyring seals TOTP secrets in the database; nil stores them unsealed.
+	Keyring  *auth.Keyring
+	MinTLS   uint16 // tls.VersionTLS13 (default) or tls.VersionTLS12
+	MaxBody  int64
+	MaxBatch int // journal group-commit cap
+	Log      *slog.Logger
+	Now      func() time.Time
 	// ReleaseApprovals is the number of approvals an offline release needs
 	// (account setting; nil means 1).
 	ReleaseApprovals func() int
@@ -96,9 +101,10 @@ func New(o Options) *Server {
 		OnError: func(err error) { o.Log.Error("after signing", "err", err) }}
 	rel := &release.Service{Store: o.Store, Keypairs: kps, Users: o.Store, Guard: g, ApprovalsRequired: o.ReleaseApprovals,
 		Notify: o.Notifier}
+	id := &auth.Service{Store: o.Store, Guard: g, CA: o.ClientCA, Keyring: o.Keyring}
 	a := api.New(api.Deps{
 		Log: o.Log, Auth: auth.NewAuthenticator(o.Store, o.Now), Keypairs: kps, Signing: sg, Releases: rel,
-		Logs: o.Store, Guard: g, Metrics: m, MaxBody: o.MaxBody,
+		Logs: o.Store, Guard: g, Identity: id, Metrics: m, MaxBody: o.MaxBody,
 		Ready: func(ctx context.Context) map[string]error { return ready(ctx, o) },
 	})
 	tc := &tls.Config{

@@ -151,6 +151,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 		Store: st, Backends: o.backends, DefaultStorage: o.defStorage,
 		Certificate: tls.Certificate{Certificate: [][]byte{srvCert.Raw}, PrivateKey: srvKey, Leaf: srvCert},
 		ClientCAs:   pool, Log: slog.New(slog.NewTextHandler(o.logTo, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: o.now,
+		ClientCA: o.ca, Keyring: keyring(t, o.masterKey),
 	})
 	if o.approvals > 0 {
 		n := o.approvals
@@ -173,6 +174,14 @@ func Start(t testing.TB, opts ...Option) *Env {
 	})
 	env.Lead = env.NewUser(t, "lead-"+randomHex(4), "lead")
 	return env
+}
+
+func keyring(t testing.TB, masterKey []byte) *auth.Keyring {
+	k, err := auth.NewKeyring(map[string][]byte{"k1": masterKey}, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // NewUser creates a user with the roles, an API token and a client certificate.
