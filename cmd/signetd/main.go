@@ -39,6 +39,6 @@ Start with "signetd dev" for a ready server on embedded defaults.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(devCmd(), serveCmd(), auditCmd(), userCmd(), tokenCmd(), clientCertCmd(), masterKeyCmd(), benchCmd())
+	root.AddCommand(devCmd(), serveCmd(), auditCmd(), userCmd(), tokenCmd(), clientCertCmd(), groupCmd(), teamCmd(), roleCmd(), settingsCmd(), masterKeyCmd(), benchCmd())
 	return root
 }
