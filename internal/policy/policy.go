@@ -15,7 +15,7 @@
 //     user's own teams;
 //   - a role held inside team T acts only inside T;
 //   - outside its teams, a team role keeps its view permissions, so that its
-//     holder can list and read.
+//     holder can list and read, and credentials.manage_own.
 //
 // With teams off (the account setting), there are no team boundaries:
 // every role a user holds acts account-wide, and resources' teams are

@@ -58,7 +58,7 @@ func (p Principal) grantsIn(a Action, team string) bool {
 	if !p.TeamsOn {
 		return p.Has(a)
 	}
-	view := slices.Contains(viewOnly, a)
+	view := slices.Contains(keptOutside, a)
 	for _, name := range p.Roles {
 		r := p.role(name)
 		if !r.Grants(a) {

@@ -48,9 +48,10 @@ var AllActions = []Action{
 // Known reports whether a names a permission.
 func Known(a Action) bool { return slices.Contains(AllActions, a) }
 
-// viewOnly are the permissions a team-scoped role keeps outside its teams:
-// it may list and read, never change.
-var viewOnly = []Action{KeypairView, CertView, ProfileView, ReleaseView, AuditView}
+// keptOutside are the permissions a team role keeps outside its teams: it
+// may list and read, and manage its holder's own credentials, never change
+// anything else.
+var keptOutside = []Action{KeypairView, CertView, ProfileView, ReleaseView, AuditView, CredentialsManageOwn}
 
 // Role scopes: where a role held account-wide acts.
 const (

@@ -1,0 +1,167 @@
+package api_test
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/signet-project/signet/internal/server/servertest"
+)
+
+// The authorization table: DESIGN.md's roles, over HTTPS, for every
+// permission-guarded endpoint, with teams on. It is the spec.
+//
+// Each cell lists, in the order L T D B S (Lead, Team lead, Developer,
+// Build engineer, Signer), the roles allowed; "." marks a role refused.
+// The callers are all members of team "blue", holding their role
+// account-wide. Endpoints on a keypair have one cell per keypair access:
+//
+//	open         an open keypair of team blue
+//	allowed      a restricted keypair of team blue listing the caller
+//	not-allowed  a restricted keypair of team blue listing someone else
+//	other-team   an open keypair of team red
+//
+// Endpoints on a team's resource (a release, a team) have two cells: in
+// team blue, in team red. Others have one. "+2F" marks the permissions
+// that need the second factor. Every cell assumes both factors (API token
+// + the caller's client certificate); the factor rules follow the table.
+const authzSpec = `
+endpoint                          needs                                   open   allowed  not-allowed  other-team
+describe keypair                  keypair.view                            LTD.S  LTD.S    LTD.S        L....
+keypair generations               keypair.view                            LTD.S  LTD.S    LTD.S        L....
+suspend keypair                   keypair.manage                          LT...  LT...    LT...        L....
+unsuspend keypair                 keypair.manage                          LT...  LT...    LT...        L....
+refresh keypair                   keypair.manage                          LT...  LT...    LT...        L....
+delete keypair                    keypair.delete                          LT...  LT...    LT...        L....
+sign                              sign+2F (Signer: sign.assigned)         LTDB.  LTDBS    .....        L....
+sign batch                        sign+2F (Signer: sign.assigned)         LTDB.  LTDBS    .....        L....
+generate keypair                  keypair.generate+2F                     LTD..  LTD..    LTD..        L....
+import keypair                    keypair.import+2F                       LT...  LT...    LT...        L....
+
+endpoint                          needs                                   blue   red
+describe release                  release.view                            LTD.S  L....
+create release                    release.request                         L.D..  L....
+approve release                   release.approve+2F                      LT...  L....
+reject release                    release.approve+2F                      LT...  L....
+update release (not creator)      release.manage or release.approve+2F    LT...  L....
+close release (not creator)       release.manage or release.approve+2F    LT...  L....
+describe team                     team.manage or membership               LTDBS  L....
+set team member                   team.manage                             LT...  L....
+remove team member                team.manage                             LT...  L....
+
+endpoint                          needs                                   any
+list keypairs                     keypair.view                            LTD.S
+list releases                     release.view                            LTD.S
+signature log                     audit.view                              LTD.S
+audit log                         audit.view                              LTD.S
+audit export                      audit.export                            L....
+list users                        user.manage                             L....
+create user                       user.manage                             L....
+describe another user             user.manage                             L....
+update user                       user.manage                             L....
+disable user                      user.manage                             L....
+enable user                       user.manage                             L....
+delete user                       user.manage                             L....
+set another's password            user.manage                             L....
+unlock user                       user.manage                             L....
+reset user's TOTP                 user.manage                             L....
+list groups                       user.manage                             L....
+create group                      user.manage                             L....
+delete group                      user.manage                             L....
+add group member                  user.manage                             L....
+remove group member               user.manage                             L....
+create team                       team.manage                             L....
+delete team                       team.manage                             L....
+list teams (own ones)             -                                       LTDBS
+list roles                        -                                       LTDBS
+create role                       role.manage                             L....
+update role                       role.manage                             L....
+delete role                       role.manage                             L....
+get settings                      -                                       LTDBS
+update settings                   settings.manage                         L....
+list own tokens                   credentials.manage_own                  LTDBS
+create own token                  credentials.manage_own                  LTDBS
+revoke own token                  credentials.manage_own                  LTDBS
+list another's tokens             user.manage                             L....
+list own client certificates      credentials.manage_own                  LTDBS
+issue own client certificate      credentials.manage_own                  LTDBS
+revoke own client certificate     credentials.manage_own                  LTDBS
+`
+
+// The factor rules: how each way of presenting credentials changes a cell.
+var factors = []factor{
+	// Token and the caller's own valid client certificate: the cell.
+	{"token + client certificate", func(cell bool, twoFactor bool) want { return cellWant(cell) }},
+	// Token alone: endpoints needing the second factor refuse, naming it.
+	{"token only", func(cell bool, twoFactor bool) want {
+		if twoFactor && cell {
+			return want{403, "client_certificate_required"}
+		}
+		return cellWant(cell)
+	}},
+	// A certificate of another user, a revoked certificate, or an expired
+	// token: refused before anything else.
+	{"client certificate of another user", func(bool, bool) want { return want{401, "client_certificate_mismatch"} }},
+	{"revoked client certificate", func(bool, bool) want { return want{401, "client_certificate_revoked"} }},
+	{"expired token", func(bool, bool) want { return want{401, "api_key_expired"} }},
+}
+
+// cellWant is 2xx for an allowed cell, else a 403 with a denial code.
+func cellWant(allowed bool) want {
+	if allowed {
+		return want{200, ""}
+	}
+	return want{403, "*"}
+}
+
+var roleOrder = []string{"lead", "team_lead", "developer", "build_engineer", "signer"}
+
+// row is one endpoint of the spec.
+type row struct {
+	name, needs string
+	cells       []string
+}
+
+// parseSpec reads authzSpec: columns are separated by two spaces or more.
+func parseSpec(t *testing.T) []row {
+	var rows []row
+	sep := regexp.MustCompile(`\s{2,}`)
+	for _, line := range strings.Split(authzSpec, "\n") {
+		f := sep.Split(strings.TrimSpace(line), -1)
+		if len(f) < 3 || f[0] == "endpoint" {
+			continue
+		}
+		rows = append(rows, row{name: f[0], needs: f[1], cells: f[2:]})
+	}
+	if len(rows) != len(probes) {
+		t.Fatalf("the spec has %d endpoints, the probes %d", len(rows), len(probes))
+	}
+	return rows
+}
+
+// TestAuthorizationTable runs every role × endpoint × access × factor.
+func TestAuthorizationTable(t *testing.T) {
+	servertest.EachStore(t, func(t *testing.T, store servertest.Option) {
+		f := newFixture(t, store)
+		for _, r := range parseSpec(t) {
+			ep, ok := probes[r.name]
+			if !ok {
+				t.Fatalf("no probe for %q", r.name)
+			}
+			accesses := ep.scope.accesses()
+			if len(r.cells) != len(accesses) {
+				t.Fatalf("%s: %d cells for %d accesses", r.name, len(r.cells), len(accesses))
+			}
+			for i, acc := range accesses {
+				for k, role := range roleOrder {
+					for _, fa := range factors {
+						w := fa.rule(r.cells[i][k] != '.', strings.Contains(r.needs, "+2F"))
+						name := fmt.Sprintf("%s/%s/%s/%s", r.name, acc, role, fa.name)
+						f.check(t, name, r, ep.probe, acc, role, fa.name, w)
+					}
+				}
+			}
+		}
+	})
+}
