@@ -32,7 +32,7 @@ func NewRoot(subject pkix.Name, signer crypto.Signer, validity time.Duration, no
 	if signer == nil {
 		return nil, errors.New("pki: root CA needs a signer")
 	}
-	tmpl := caTemplate(subject, validity, -1)
+	tmpl := CATemplate(subject, validity, -1)
 	if err := tmpl.Validate(); err != nil {
 		return nil, err
 	}
@@ -46,10 +46,19 @@ func NewRoot(subject pkix.Name, signer crypto.Signer, validity time.Duration, no
 // NewIntermediate issues a subordinate CA for signer's key. The new CA may
 // issue end-entity certificates only (path length 0).
 func (ca *CA) NewIntermediate(subject pkix.Name, signer crypto.Signer, validity time.Duration, now time.Time) (*CA, error) {
+	return ca.NewSubordinate(CATemplate(subject, validity, 0), signer, now)
+}
+
+// NewSubordinate issues a subordinate CA from tmpl (made with [CATemplate],
+// to which the caller may add URLs) for signer's key.
+func (ca *CA) NewSubordinate(tmpl Template, signer crypto.Signer, now time.Time) (*CA, error) {
 	if signer == nil {
-		return nil, errors.New("pki: intermediate CA needs a signer")
+		return nil, errors.New("pki: subordinate CA needs a signer")
 	}
-	cert, err := ca.Issue(caTemplate(subject, validity, 0), signer.Public(), now)
+	if !tmpl.IsCA {
+		return nil, errors.New("pki: subordinate CA template is not a CA template")
+	}
+	cert, err := ca.Issue(tmpl, signer.Public(), now)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,18 @@ type Template struct {
 	// negative value sets no limit.
 	IsCA    bool
 	PathLen int
+
+	// CRLDistributionPoints, OCSPServer and IssuingCertificateURL are the
+	// URLs relying parties use to check revocation and to fetch the issuer.
+	CRLDistributionPoints []string
+	OCSPServer            []string
+	IssuingCertificateURL []string
+	// UnknownExtKeyUsage lists extended key usages by OID, for those that
+	// crypto/x509 has no constant for.
+	UnknownExtKeyUsage []asn1.ObjectIdentifier
+	// ExtraExtensions are added as given and replace any extension of the
+	// same OID made from the fields above (e.g. a critical EKU).
+	ExtraExtensions []pkix.Extension
 }
 
 // oidUID is the LDAP "uid" attribute (RFC 4519), which carries the user id
@@ -76,8 +88,8 @@ func ClientTemplate(userID, userName string, validity time.Duration) Template {
 	}
 }
 
-// caTemplate is the template of a CA certificate.
-func caTemplate(subject pkix.Name, validity time.Duration, pathLen int) Template {
+// CATemplate is the template of a CA certificate; see [Template.PathLen].
+func CATemplate(subject pkix.Name, validity time.Duration, pathLen int) Template {
 	return Template{
 		Subject:  subject,
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
@@ -120,6 +132,11 @@ func (t Template) x509(serial *big.Int, notBefore, notAfter time.Time) *x509.Cer
 		ExtKeyUsage:           t.ExtKeyUsage,
 		BasicConstraintsValid: true,
 		IsCA:                  t.IsCA,
+		CRLDistributionPoints: t.CRLDistributionPoints,
+		OCSPServer:            t.OCSPServer,
+		IssuingCertificateURL: t.IssuingCertificateURL,
+		UnknownExtKeyUsage:    t.UnknownExtKeyUsage,
+		ExtraExtensions:       t.ExtraExtensions,
 	}
 	if t.IsCA {
 		c.MaxPathLen = max(t.PathLen, -1)
