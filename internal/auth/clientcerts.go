@@ -26,8 +26,15 @@ const (
 // NewClientCert makes a P-256 key and a client certificate for u signed by
 // ca, and returns the record to store with the PKCS#12 file (key,
 // certificate and the CA chain) under a fresh password. The key and the
-// password exist only in the answer: Signet keeps the public facts.
+// password exist only in the answer: Signet keeps the public facts. The
+// certificate ends with its CA at the latest.
 func NewClientCert(ca *pki.CA, u *User, validity time.Duration, now time.Time) (*ClientCert, []byte, string, error) {
+	if end := ca.Cert.NotAfter.Add(-time.Minute); now.Add(validity).After(end) {
+		validity = end.Sub(now)
+	}
+	if validity <= 0 {
+		return nil, nil, "", errors.New("auth: the client CA has expired")
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, "", err
