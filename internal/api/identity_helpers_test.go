@@ -72,7 +72,7 @@ type session struct {
 func signIn(t *testing.T, env *servertest.Env, body map[string]any) (*servertest.Response, *session) {
 	t.Helper()
 	s := &session{client: env.HTTPClient(nil)}
-	r := s.do(t, env, "POST", "/api/v1/session", body)
+	r := s.do(t, env, "POST", "/api/v1/session", body).Response
 	if r.Status != 201 {
 		return r, nil
 	}
@@ -93,7 +93,7 @@ func signIn(t *testing.T, env *servertest.Env, body map[string]any) (*servertest
 }
 
 // do sends a request with the session cookie and CSRF header (when set).
-func (s *session) do(t *testing.T, env *servertest.Env, method, path string, body any, header ...string) *servertest.Response {
+func (s *session) do(t *testing.T, env *servertest.Env, method, path string, body any, header ...string) answer {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -120,5 +120,22 @@ func (s *session) do(t *testing.T, env *servertest.Env, method, path string, bod
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	return &servertest.Response{Status: resp.StatusCode, Body: data, Header: resp.Header}
+	return answer{&servertest.Response{Status: resp.StatusCode, Body: data, Header: resp.Header}}
+}
+
+// answer is a response with checks.
+type answer struct{ *servertest.Response }
+
+func (a answer) mustStatus(t *testing.T, what string, status int) {
+	t.Helper()
+	if a.Status != status {
+		t.Fatalf("%s: got %s, want %d", what, a, status)
+	}
+}
+
+func (a answer) mustCode(t *testing.T, what string, status int, code string) {
+	t.Helper()
+	if a.Status != status || a.Code() != code {
+		t.Fatalf("%s: got %s, want %d %s", what, a, status, code)
+	}
 }
