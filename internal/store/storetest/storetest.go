@@ -57,6 +57,10 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"TamperEdit", testTamperEdit},
 		{"TamperDelete", testTamperDelete},
+		{"Authorities", testAuthorities},
+		{"Certificates", testCertificates},
+		{"Profiles", testProfiles},
+		{"TimestampLog", testTimestampLog},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
