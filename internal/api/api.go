@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/signet-project/signet/internal/audit"
 	"github.com/signet-project/signet/internal/auth"
+	"github.com/signet-project/signet/internal/ca"
 	"github.com/signet-project/signet/internal/guard"
 	"github.com/signet-project/signet/internal/keypair"
 	"github.com/signet-project/signet/internal/policy"
@@ -23,6 +24,7 @@ import (
 	"github.com/signet-project/signet/internal/request"
 	"github.com/signet-project/signet/internal/siglog"
 	"github.com/signet-project/signet/internal/signing"
+	"github.com/signet-project/signet/internal/tsa"
 )
 
 // DefaultMaxBody is the default limit on request bodies.
@@ -46,6 +48,10 @@ type Deps struct {
 	// Identity manages users, groups, teams, roles, settings, credentials
 	// and web sign-in.
 	Identity *auth.Service
+	// CA is the private CA: certificates, profiles, CRLs, OCSP.
+	CA *ca.Service
+	// TSA is the RFC 3161 time-stamping authority.
+	TSA *tsa.Authority
 	// Ready reports each dependency's health for /readyz; nil values are healthy.
 	Ready   func(ctx context.Context) map[string]error
 	Metrics *Metrics

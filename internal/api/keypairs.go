@@ -1,12 +1,14 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/pem"
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/signet-project/signet/internal/errs"
 	"github.com/signet-project/signet/internal/keypair"
@@ -21,6 +23,12 @@ type keypairView struct {
 	*keypair.Keypair
 	PublicKeyPEM string            `json:"public_key_pem"`
 	Fingerprints map[string]string `json:"fingerprints"`
+	// CertificatePEM is the default certificate, ChainPEM the chain above
+	// it (intermediates, then the root); empty when the keypair has none
+	// for its current key. ExpiresAt ends a test keypair's life.
+	CertificatePEM string     `json:"certificate_pem,omitempty"`
+	ChainPEM       string     `json:"chain_pem,omitempty"`
+	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
 }
 
 type keypairList struct {
@@ -38,6 +46,27 @@ func viewOf(kp *keypair.Keypair) keypairView {
 	return v
 }
 
+// views makes the views of kps with their certificates and expiry.
+func (a *API) views(ctx context.Context, kps ...*keypair.Keypair) []keypairView {
+	out := make([]keypairView, len(kps))
+	for i, kp := range kps {
+		out[i] = viewOf(kp)
+	}
+	if a.CA == nil || len(kps) == 0 {
+		return out
+	}
+	extras, err := a.CA.Extras(ctx, kps...)
+	if err != nil {
+		a.log.Error("keypair certificates", "err", err) // the keypairs are still worth showing
+		return out
+	}
+	for i, kp := range kps {
+		e := extras[kp.ID]
+		out[i].CertificatePEM, out[i].ChainPEM, out[i].ExpiresAt = e.CertificatePEM, e.ChainPEM, e.ExpiresAt
+	}
+	return out
+}
+
 func (a *API) generateKeypair(w http.ResponseWriter, r *http.Request, p policy.Principal) error {
 	var body createKeypairBody
 	if err := decodeJSON(w, r, a.MaxBody, &body); err != nil {
@@ -47,7 +76,7 @@ func (a *API) generateKeypair(w http.ResponseWriter, r *http.Request, p policy.P
 	if err != nil {
 		return err
 	}
-	renderJSON(w, http.StatusCreated, viewOf(kp))
+	renderJSON(w, http.StatusCreated, a.views(r.Context(), kp)[0])
 	return nil
 }
 
@@ -63,10 +92,7 @@ func (a *API) listKeypairs(w http.ResponseWriter, r *http.Request, p policy.Prin
 	if err != nil {
 		return err
 	}
-	out := keypairList{Keypairs: make([]keypairView, 0, len(kps))}
-	for _, kp := range kps {
-		out.Keypairs = append(out.Keypairs, viewOf(kp))
-	}
+	out := keypairList{Keypairs: a.views(r.Context(), kps...)}
 	if len(kps) == limit {
 		out.Next = kps[len(kps)-1].ID
 	}
@@ -79,7 +105,7 @@ func (a *API) describeKeypair(w http.ResponseWriter, r *http.Request, p policy.P
 	if err != nil {
 		return err
 	}
-	renderJSON(w, http.StatusOK, viewOf(kp))
+	renderJSON(w, http.StatusOK, a.views(r.Context(), kp)[0])
 	return nil
 }
 
@@ -96,7 +122,7 @@ func (a *API) setState(w http.ResponseWriter, r *http.Request, p policy.Principa
 	if err != nil {
 		return err
 	}
-	renderJSON(w, http.StatusOK, viewOf(kp))
+	renderJSON(w, http.StatusOK, a.views(r.Context(), kp)[0])
 	return nil
 }
 

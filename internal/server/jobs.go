@@ -24,13 +24,16 @@ func (s *Server) runJobs(ctx context.Context) {
 }
 
 // RunJobs runs every periodic job once: audit the release status moves made
-// by time, and, on the node holding the rotation lease, replace the dynamic
-// keys that are due. Tests call it directly with an injected clock.
+// by time; on the node holding the PKI lease, publish CRLs, renew
+// certificates and expire test keypairs; and, on the node holding the
+// rotation lease, replace the dynamic keys that are due. Tests call it
+// directly with an injected clock.
 func (s *Server) RunJobs(ctx context.Context) {
 	log := s.opts.Log
 	if err := s.releases.Tick(ctx); err != nil && ctx.Err() == nil {
 		log.Error("release status job", "err", err)
 	}
+	s.runPKIJobs(ctx)
 	now := s.opts.Now()
 	held, err := s.opts.Store.TryLease(ctx, rotationLease, s.node, now, now.Add(2*s.opts.JobEvery))
 	if err != nil {

@@ -53,6 +53,8 @@ type Options struct {
 	// Notifier tells approvers about offline releases waiting for them
 	// (optional; see internal/notify). Its owner closes it after Shutdown.
 	Notifier release.Notifier
+	// PKI configures the private CA and the time-stamping authority.
+	PKI PKIOptions
 }
 
 // Server is a running signetd.
@@ -63,6 +65,7 @@ type Server struct {
 	API      *api.API
 	releases *release.Service
 	keypairs *keypair.Service
+	pki      *pkiParts
 	node     string // this process's id, for leases
 
 	jobsCtx  context.Context
@@ -102,9 +105,10 @@ func New(o Options) *Server {
 	rel := &release.Service{Store: o.Store, Keypairs: kps, Users: o.Store, Guard: g, ApprovalsRequired: o.ReleaseApprovals,
 		Notify: o.Notifier}
 	id := &auth.Service{Store: o.Store, Guard: g, CA: o.ClientCA, Keyring: o.Keyring}
+	pk := newPKI(o, kps, g)
 	a := api.New(api.Deps{
 		Log: o.Log, Auth: auth.NewAuthenticator(o.Store, o.Now), Keypairs: kps, Signing: sg, Releases: rel,
-		Logs: o.Store, Guard: g, Identity: id, Metrics: m, MaxBody: o.MaxBody,
+		Logs: o.Store, Guard: g, Identity: id, CA: pk.ca, TSA: pk.tsa, Metrics: m, MaxBody: o.MaxBody,
 		Ready: func(ctx context.Context) map[string]error { return ready(ctx, o) },
 	})
 	tc := &tls.Config{
@@ -126,7 +130,7 @@ func New(o Options) *Server {
 		ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{opts: o, journal: j, http: hs, API: a, releases: rel, keypairs: kps,
+	return &Server{opts: o, journal: j, http: hs, API: a, releases: rel, keypairs: kps, pki: pk,
 		node: uuid.Must(uuid.NewV7()).String(), jobsCtx: ctx, stopJobs: cancel, jobs: make(chan struct{})}
 }
 
@@ -144,6 +148,7 @@ func ready(ctx context.Context, o Options) map[string]error {
 
 // Serve serves HTTPS on ln until Shutdown, and runs the background jobs.
 func (s *Server) Serve(ln net.Listener) error {
+	s.listening(ln.Addr())
 	s.jobsOnce.Do(func() {
 		go func() {
 			defer close(s.jobs)

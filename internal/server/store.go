@@ -23,6 +23,7 @@ type Store interface {
 	journal.Writer
 	release.Store
 	release.Phases
+	PKIStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close closes the database.
