@@ -40,6 +40,8 @@ func TestConformance(t *testing.T) {
 
 func BenchmarkWriteBatch(b *testing.B) { storetest.BenchmarkWriteBatch(b, fresh) }
 
+func BenchmarkCredentials(b *testing.B) { storetest.BenchmarkCredentials(b, fresh) }
+
 // TestTwoNodes runs two stores on one database, as two signetd nodes, and
 // writes through both at once: journal batches and audited mutations. The
 // chain lock keeps one valid chain.

@@ -36,6 +36,8 @@ func TestConformance(t *testing.T) {
 
 func BenchmarkWriteBatch(b *testing.B) { storetest.BenchmarkWriteBatch(b, fresh) }
 
+func BenchmarkCredentials(b *testing.B) { storetest.BenchmarkCredentials(b, fresh) }
+
 func sign(i int) []journal.Entry {
 	return []journal.Entry{{Events: []*audit.Event{{Action: "Sign", ResourceID: "kp", Details: map[string]string{"i": string(rune('a' + i%26))}}}}}
 }
