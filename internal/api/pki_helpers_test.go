@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"database/sql"
 	"encoding/pem"
 	"io"
 	"net/http"
@@ -148,4 +149,14 @@ func certFiles(t *testing.T, env *servertest.Env, d workDir, kp certKeypair) pki
 
 func pemCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// rawDB is the store's database, to look at what it recorded.
+func rawDB(t *testing.T, env *servertest.Env) *sql.DB {
+	t.Helper()
+	s, ok := env.Store.(interface{ SQL() *sql.DB })
+	if !ok {
+		t.Fatalf("%T has no SQL()", env.Store)
+	}
+	return s.SQL()
 }
