@@ -132,6 +132,7 @@ func (p *KeypairProfile) apply(r *keypair.CreateRequest) error {
 	for _, name := range names {
 		f := p.Fields[name]
 		got, set := req[name]
+		set = set && !zeroJSON(got)
 		switch {
 		case !set:
 			req[name] = f.Value
@@ -154,6 +155,16 @@ func (p *KeypairProfile) apply(r *keypair.CreateRequest) error {
 }
 
 func isFalse(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "false" }
+
+// zeroJSON reports whether a request value is its type's zero value, which
+// the request leaves unset.
+func zeroJSON(v json.RawMessage) bool {
+	switch string(bytes.TrimSpace(v)) {
+	case `""`, "0", "false", "null", "[]", "{}":
+		return true
+	}
+	return false
+}
 
 // sameJSON reports whether two JSON values are equal.
 func sameJSON(a, b json.RawMessage) bool {
