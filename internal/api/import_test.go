@@ -122,7 +122,9 @@ func TestImportKeypair(t *testing.T) {
 			t.Errorf("%s: %s", bad.name, r)
 		}
 	}
-	var ev struct{ Events []struct{ ResourceName string } }
+	var ev struct {
+		Events []struct{ ResourceName string }
+	}
 	env.MustDo(t, lead, "GET", "/api/v1/logs/audit?action=Import&result=allowed", nil, 200).JSON(t, &ev)
 	if len(ev.Events) != len(imports) {
 		t.Fatalf("%d imports audited, want %d", len(ev.Events), len(imports))

@@ -76,6 +76,16 @@ func TestRevocationEveryNode(t *testing.T) {
 	if r := b.Do(t, onB(dev), "POST", "/api/v1/keypairs/ec/sign", body); r.Status != 401 || r.Code() != "api_key_revoked" {
 		t.Fatalf("revoked token on the other node: %s", r)
 	}
+	var denied struct {
+		Events []struct {
+			ActorName string `json:"actor_name"`
+			Reason    string
+		}
+	}
+	a.MustDo(t, a.Lead, "GET", "/api/v1/logs/audit?action=Authenticate&result=denied", nil, 200).JSON(t, &denied)
+	if len(denied.Events) != 1 || denied.Events[0].ActorName != "dana" || !strings.Contains(denied.Events[0].Reason, "was revoked") {
+		t.Fatalf("the refused revoked token is not audited: %+v", denied.Events)
+	}
 
 	// A new token; the client certificate, revoked on b: refused on a.
 	var tok struct{ Secret string }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/signet-project/signet/internal/errs"
+	"github.com/signet-project/signet/internal/guard"
 	"github.com/signet-project/signet/internal/policy"
 	"github.com/signet-project/signet/internal/store"
 )
@@ -26,6 +27,12 @@ type Lookup interface {
 // certificate and the settings afresh, in one query, so that a revocation
 // takes effect at once on every node.
 type Authenticator struct {
+	// Denied, if set, is told of each request refused for a credential
+	// that names a user (a revoked or expired token or session, a client
+	// certificate revoked, expired or of another user, a disabled user),
+	// to audit it. An unknown token names nobody and is not reported.
+	Denied func(ctx context.Context, p policy.Principal, t guard.Target, err *errs.Error)
+
 	store Lookup
 	now   func() time.Time
 
@@ -89,18 +96,20 @@ func (a *Authenticator) check(ctx context.Context, secret, kind string, peer *x5
 	if subtle.ConstantTimeCompare(tok.Hash, hash) != 1 || tok.Kind != kind {
 		return policy.Principal{}, nil, invalid(kind)
 	}
-	if err := checkToken(tok, now); err != nil {
-		return policy.Principal{}, nil, err
-	}
-	if u.Disabled {
-		return policy.Principal{}, nil, errs.Unauthorized("user_disabled", "user %s is disabled", u.Name)
-	}
 	p := principalOf(c)
-	if peer != nil {
-		if err := checkCert(c.Cert, u, now); err != nil {
-			return policy.Principal{}, nil, err
-		}
+	err = checkToken(tok, now)
+	if err == nil && u.Disabled {
+		err = errs.Unauthorized("user_disabled", "user %s is disabled", u.Name)
+	}
+	if err == nil && peer != nil {
+		err = checkCert(c.Cert, u, now)
 		p.SecondFactor = true
+	}
+	if err != nil {
+		if a.Denied != nil {
+			a.Denied(ctx, p, guard.Target{Type: "Token", Action: "Authenticate", ID: tok.ID, Name: tok.Prefix}, errs.As(err))
+		}
+		return policy.Principal{}, nil, err
 	}
 	a.touch(ctx, tok.ID, now)
 	return p, tok, nil

@@ -17,11 +17,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/signet-project/signet/internal/api"
 	"github.com/signet-project/signet/internal/auth"
+	"github.com/signet-project/signet/internal/errs"
 	"github.com/signet-project/signet/internal/guard"
 	"github.com/signet-project/signet/internal/journal"
 	"github.com/signet-project/signet/internal/keypair"
 	"github.com/signet-project/signet/internal/keys"
 	"github.com/signet-project/signet/internal/pki"
+	"github.com/signet-project/signet/internal/policy"
 	"github.com/signet-project/signet/internal/release"
 	"github.com/signet-project/signet/internal/signing"
 )
@@ -106,8 +108,12 @@ func New(o Options) *Server {
 		Notify: o.Notifier}
 	id := &auth.Service{Store: o.Store, Guard: g, CA: o.ClientCA, Keyring: o.Keyring}
 	pk := newPKI(o, kps, g)
+	authn := auth.NewAuthenticator(o.Store, o.Now)
+	authn.Denied = func(ctx context.Context, p policy.Principal, t guard.Target, err *errs.Error) {
+		_ = g.Deny(ctx, p, t, err) // the request is refused either way
+	}
 	a := api.New(api.Deps{
-		Log: o.Log, Auth: auth.NewAuthenticator(o.Store, o.Now), Keypairs: kps, Signing: sg, Releases: rel,
+		Log: o.Log, Auth: authn, Keypairs: kps, Signing: sg, Releases: rel,
 		Logs: o.Store, Guard: g, Identity: id, CA: pk.ca, TSA: pk.tsa, Metrics: m, MaxBody: o.MaxBody,
 		Ready: func(ctx context.Context) map[string]error { return ready(ctx, o) },
 	})
