@@ -76,3 +76,20 @@ func notifyLookup(st server.Store) notify.Lookup {
 		},
 	}
 }
+
+// pkiOptions turns the pki section into the server's options.
+func pkiOptions(c config.Config) (server.PKIOptions, error) {
+	p := c.PKI
+	o := server.PKIOptions{PublicURL: p.PublicURL, TSAAccuracy: p.TSAAccuracy,
+		TimestampURLs: p.TimestampURLs, TimestampRetries: p.TimestampRetries}
+	o.CA.Organization, o.CA.Storage = p.Organization, p.CAStorage
+	o.CA.CRLLife, o.CA.OCSPLife, o.CA.RenewBefore = p.CRLLife, p.OCSPLife, p.RenewBefore
+	if p.TSAPolicy != "" {
+		oid, err := config.ParseOID(p.TSAPolicy)
+		if err != nil {
+			return o, fmt.Errorf("pki.tsa_policy: %w", err)
+		}
+		o.TSAPolicy = oid
+	}
+	return o, nil
+}

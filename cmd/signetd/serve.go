@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -49,6 +50,7 @@ acknowledged signature's records are committed first.`,
 // run serves until SIGINT or SIGTERM. started, if set, is called once the
 // listener is open.
 func run(ctx context.Context, c config.Config, started func(addr string)) error {
+	setGC(os.Getenv)
 	log := newLogger(c)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -62,6 +64,10 @@ func run(ctx context.Context, c config.Config, started func(addr string)) error 
 		return err
 	}
 	nopts, err := notifyOptions(c, log)
+	if err != nil {
+		return err
+	}
+	popts, err := pkiOptions(c)
 	if err != nil {
 		return err
 	}
@@ -80,7 +86,8 @@ func run(ctx context.Context, c config.Config, started func(addr string)) error 
 	}
 	opts := server.Options{Store: st, Backends: backends, DefaultStorage: c.Keys.DefaultStorage,
 		Certificate: cert, ClientCAs: clientCAs, MinTLS: minTLS, MaxBody: c.MaxBodyBytes,
-		MaxBatch: c.JournalMaxBatch, Log: log, ClientCA: ident.ClientCA, Keyring: ident.Keyring}
+		MaxBatch: c.JournalMaxBatch, Log: log, ClientCA: ident.ClientCA, Keyring: ident.Keyring,
+		PKI: popts}
 	var notifier *notify.Notifier
 	if nopts != nil {
 		nopts.Lookup = notifyLookup(st)
@@ -118,4 +125,18 @@ func run(ctx context.Context, c config.Config, started func(addr string)) error 
 	}
 	log.Info("signetd stopped")
 	return err
+}
+
+// serverGCPercent is the garbage collector's target for the server unless
+// GOGC is set. The live heap of a signing server is small (tens of MiB) and
+// most of what a request allocates dies with it, so collecting at 5x the
+// live heap instead of 2x saves CPU on every signature for a few tens of
+// MiB of memory.
+const serverGCPercent = 400
+
+// setGC applies serverGCPercent when the environment does not set GOGC.
+func setGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serverGCPercent)
+	}
 }

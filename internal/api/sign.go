@@ -15,6 +15,8 @@ type signBody struct {
 	Tool     string `json:"tool,omitempty"`
 	FileName string `json:"file_name,omitempty"`
 	FileSize int64  `json:"file_size,omitempty"`
+	// Timestamp asks for an RFC 3161 token over the signature.
+	Timestamp bool `json:"timestamp,omitempty"`
 }
 
 type signAnswer struct {
@@ -24,6 +26,8 @@ type signAnswer struct {
 	Alias       string `json:"alias"`
 	Generation  int    `json:"generation"`
 	SigAlg      string `json:"sig_alg"`
+	// TimestampToken is the RFC 3161 token over the signature (DER, base64).
+	TimestampToken []byte `json:"timestamp_token,omitempty"`
 }
 
 type batchItem struct {
@@ -36,6 +40,8 @@ type batchBody struct {
 	SigAlg string      `json:"sig_alg"`
 	Tool   string      `json:"tool,omitempty"`
 	Items  []batchItem `json:"items"`
+	// Timestamp asks for an RFC 3161 token over every signature.
+	Timestamp bool `json:"timestamp,omitempty"`
 }
 
 type batchAnswer struct {
@@ -47,7 +53,7 @@ func (a *API) sign(w http.ResponseWriter, r *http.Request, p policy.Principal) e
 	if err := decodeJSON(w, r, a.MaxBody, &b); err != nil {
 		return err
 	}
-	req := signing.Request{Keypair: r.PathValue("ref"), SigAlg: b.SigAlg, Tool: b.Tool,
+	req := signing.Request{Keypair: r.PathValue("ref"), SigAlg: b.SigAlg, Tool: b.Tool, Timestamp: b.Timestamp,
 		Items: []signing.Item{{Input: b.Hash, FileName: b.FileName, FileSize: b.FileSize}}}
 	out, err := a.signAll(r, p, req)
 	if err != nil {
@@ -62,7 +68,7 @@ func (a *API) signBatch(w http.ResponseWriter, r *http.Request, p policy.Princip
 	if err := decodeJSON(w, r, a.MaxBody, &b); err != nil {
 		return err
 	}
-	req := signing.Request{Keypair: r.PathValue("ref"), SigAlg: b.SigAlg, Tool: b.Tool}
+	req := signing.Request{Keypair: r.PathValue("ref"), SigAlg: b.SigAlg, Tool: b.Tool, Timestamp: b.Timestamp}
 	for _, it := range b.Items {
 		req.Items = append(req.Items, signing.Item{Input: it.Hash, FileName: it.FileName, FileSize: it.FileSize})
 	}
@@ -85,7 +91,7 @@ func (a *API) signAll(r *http.Request, p policy.Principal, req signing.Request) 
 	out := make([]signAnswer, len(res))
 	for i, s := range res {
 		out[i] = signAnswer{Signature: s.Signature, SignatureID: s.RecordID, KeypairID: kp.ID,
-			Alias: kp.Alias, Generation: kp.Generation, SigAlg: s.SigAlg}
+			Alias: kp.Alias, Generation: kp.Generation, SigAlg: s.SigAlg, TimestampToken: s.TimestampToken}
 	}
 	return out, nil
 }

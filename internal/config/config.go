@@ -26,6 +26,7 @@ type Config struct {
 	TrustedProxies  []string      `yaml:"trusted_proxies,omitempty"` // reserved; client IP is the peer address
 	JournalMaxBatch int           `yaml:"journal_max_batch"`         // group-commit batch cap, default 256
 	Notify          Notify        `yaml:"notify,omitempty"`          // approval requests by webhook and e-mail
+	PKI             PKI           `yaml:"pki,omitempty"`             // private CA, TSA and time-stamps
 }
 
 // TLS configures the HTTPS listener.
@@ -157,6 +158,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateKeys(add)
 	c.Notify.validate(add)
+	c.PKI.validate(add)
 	if c.MaxBodyBytes < 4096 {
 		add("max_body_bytes: at least 4096, got %d", c.MaxBodyBytes)
 	}

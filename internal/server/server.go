@@ -108,6 +108,7 @@ func New(o Options) *Server {
 		Notify: o.Notifier}
 	id := &auth.Service{Store: o.Store, Guard: g, CA: o.ClientCA, Keyring: o.Keyring}
 	pk := newPKI(o, kps, g)
+	sg.Stamper = pk.stamper
 	authn := auth.NewAuthenticator(o.Store, o.Now)
 	authn.Denied = func(ctx context.Context, p policy.Principal, t guard.Target, err *errs.Error) {
 		_ = g.Deny(ctx, p, t, err) // the request is refused either way

@@ -43,6 +43,8 @@ type Request struct {
 	SigAlg  string
 	Tool    string
 	Items   []Item
+	// Timestamp asks for an RFC 3161 time-stamp on every signature.
+	Timestamp bool
 }
 
 // Result is one signature.
@@ -50,6 +52,14 @@ type Result struct {
 	Signature []byte
 	RecordID  string
 	SigAlg    string // canonical name
+	// TimestampToken is the RFC 3161 token (DER CMS ContentInfo) over the
+	// signature, when the request asked for one.
+	TimestampToken []byte
+}
+
+// Stamper time-stamps a digest (here: of a signature) and says which TSA did.
+type Stamper interface {
+	Stamp(ctx context.Context, h crypto.Hash, digest []byte) (token []byte, url string, err error)
 }
 
 // Observer receives the outcome of every signing request, for metrics.
@@ -69,6 +79,7 @@ type Service struct {
 	Journal  *journal.Journal
 	Guard    *guard.Guard
 	Observe  Observer
+	Stamper  Stamper     // optional: time-stamps for requests that ask for them
 	OnError  func(error) // optional: errors after the answer is decided (e.g. a failed rotation)
 
 	mu      sync.Mutex
@@ -113,6 +124,9 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 			}
 		}()
 	}
+	if r.Timestamp && s.Stamper == nil {
+		return nil, nil, s.refuse(ctx, p, r, kp, outcome, errNoStamper)
+	}
 	signer, err := s.signer(ctx, kp)
 	if err != nil {
 		return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
@@ -129,13 +143,19 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 		}
 		rec := s.record(ctx, p, r, kp, alg, it, now)
 		rec.Status, rec.Signature = siglog.StatusSigned, sig
+		var token []byte
+		if r.Timestamp {
+			if token, rec.TimestampURL, err = s.stamp(ctx, alg, sig); err != nil {
+				return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
+			}
+		}
 		if counted != nil {
 			rec.ReleaseID = counted.ID
 		}
 		ev := s.Guard.Event(ctx, p, guard.Target{Type: "Keypair", Action: "Sign", ID: kp.ID, Name: kp.Alias}, audit.Allowed, "")
 		ev.Details = map[string]string{"signature_id": rec.ID, "sig_alg": alg.Name, "generation": fmt.Sprint(kp.Generation)}
 		entries[i] = journal.Entry{Signature: rec, Events: []*audit.Event{ev}, CheckGeneration: kp.Type == keypair.TypeDynamic}
-		res[i] = Result{Signature: sig, RecordID: rec.ID, SigAlg: alg.Name}
+		res[i] = Result{Signature: sig, RecordID: rec.ID, SigAlg: alg.Name, TimestampToken: token}
 	}
 	if err := s.Journal.Commit(ctx, entries...); err != nil {
 		if errors.Is(err, journal.ErrKeyRotated) {
@@ -145,6 +165,24 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 	}
 	outcome = siglog.StatusSigned
 	return res, kp, nil
+}
+
+var errNoStamper = errs.New(http.StatusServiceUnavailable, "timestamp_unavailable", "this server has no time-stamping authority")
+
+// stamp gets a time-stamp token over sig, hashed with the request's digest
+// algorithm (SHA-256 for pure Ed25519), as a CMS signature time-stamp is.
+func (s *Service) stamp(ctx context.Context, alg sigalg.Alg, sig []byte) ([]byte, string, error) {
+	h := alg.Hash
+	if h == 0 {
+		h = crypto.SHA256
+	}
+	d := h.New()
+	d.Write(sig)
+	tok, url, err := s.Stamper.Stamp(ctx, h, d.Sum(nil))
+	if err != nil {
+		return nil, "", errs.Wrap(err, http.StatusBadGateway, "timestamp_failed", "the time-stamping authority did not answer; no signature was returned")
+	}
+	return tok, url, nil
 }
 
 // check validates the request and authorizes it. kp is returned whenever it

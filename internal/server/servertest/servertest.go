@@ -60,6 +60,7 @@ type options struct {
 	logTo      io.Writer
 	defStorage string
 	approvals  int
+	tsaURLs    []string
 }
 
 // Option configures Start.
@@ -88,6 +89,10 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 
 // WithReleaseApprovals sets how many approvals an offline release needs.
 func WithReleaseApprovals(n int) Option { return func(o *options) { o.approvals = n } }
+
+// WithTimestampURLs sends the signing API's time-stamp requests to these
+// external TSAs instead of the server's own.
+func WithTimestampURLs(urls ...string) Option { return func(o *options) { o.tsaURLs = urls } }
 
 // WithLog sends the server's log to w (default: discarded).
 func WithLog(w io.Writer) Option { return func(o *options) { o.logTo = w } }
@@ -152,6 +157,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 		Certificate: tls.Certificate{Certificate: [][]byte{srvCert.Raw}, PrivateKey: srvKey, Leaf: srvCert},
 		ClientCAs:   pool, Log: slog.New(slog.NewTextHandler(o.logTo, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: o.now,
 		ClientCA: o.ca, Keyring: keyring(t, o.masterKey),
+		PKI: server.PKIOptions{TimestampURLs: o.tsaURLs},
 	})
 	if o.approvals > 0 {
 		n := o.approvals
