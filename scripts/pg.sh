@@ -101,6 +101,9 @@ CONF
 \getenv pw SIGNET_PG_PASSWORD
 CREATE ROLE signet LOGIN CREATEDB PASSWORD :'pw';
 CREATE DATABASE signet OWNER signet;
+-- DROP DATABASE ... WITH (FORCE) must end an autovacuum worker in the
+-- database, which PostgreSQL 15 allows only to pg_signal_backend members.
+GRANT pg_signal_backend TO signet;
 SQL
   (umask 077 && echo "postgres://signet:$pw@127.0.0.1:$port/signet?sslmode=disable" >"$dsnfile")
   say "PostgreSQL $("$bin/postgres" -V | awk '{print $3}') on 127.0.0.1:$port, files in $dir"
