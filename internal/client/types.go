@@ -65,6 +65,8 @@ type SignRequest struct {
 	Tool     string `json:"tool,omitempty"`
 	FileName string `json:"file_name,omitempty"`
 	FileSize int64  `json:"file_size,omitempty"`
+	// Timestamp asks for an RFC 3161 token over the signature.
+	Timestamp bool `json:"timestamp,omitempty"`
 }
 
 // SignResponse is one signature: PKCS#1 v1.5 or PSS bytes for RSA, DER for
@@ -76,6 +78,8 @@ type SignResponse struct {
 	Alias       string `json:"alias"`
 	Generation  int    `json:"generation"`
 	SigAlg      string `json:"sig_alg"`
+	// TimestampToken is the RFC 3161 token (DER) over Signature, when asked.
+	TimestampToken []byte `json:"timestamp_token,omitempty"`
 }
 
 // BatchItem is one digest of a [BatchSignRequest].
@@ -90,6 +94,8 @@ type BatchSignRequest struct {
 	SigAlg string      `json:"sig_alg"`
 	Tool   string      `json:"tool,omitempty"`
 	Items  []BatchItem `json:"items"`
+	// Timestamp asks for an RFC 3161 token over every signature.
+	Timestamp bool `json:"timestamp,omitempty"`
 }
 
 type batchSignResponse struct {
