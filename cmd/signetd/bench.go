@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	httppprof "net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -287,7 +290,7 @@ func bareServerCmd() *cobra.Command {
 // child. Key backends that this binary lacks (hsm) are left out: the
 // benchmark uses disk keys.
 func devServerCmd() *cobra.Command {
-	var dataDir, listen, profile string
+	var dataDir, listen, profile, pprofAddr string
 	cmd := &cobra.Command{
 		Use:    "dev-server",
 		Short:  "Run signetd dev, optionally with a CPU profile",
@@ -302,6 +305,9 @@ func devServerCmd() *cobra.Command {
 				c.Keys.HSM = nil
 			}
 			defer startProfile(profile)()
+			if err := servePprof(pprofAddr); err != nil {
+				return err
+			}
 			return run(cmd.Context(), c, func(addr string) {
 				if err := devCredentials(cmd.Context(), c, dataDir, addr); err != nil {
 					fmt.Fprintln(os.Stderr, "signetd bench dev-server:", err)
@@ -312,7 +318,31 @@ func devServerCmd() *cobra.Command {
 	cmd.Flags().StringVar(&dataDir, "data-dir", "signet-bench", "directory for the database, keys and credentials")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on")
 	cmd.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile here")
+	cmd.Flags().StringVar(&pprofAddr, "pprof", "", "serve net/http/pprof (with mutex and block profiles) on this loopback address")
 	return cmd
+}
+
+// servePprof serves the runtime profiles on addr, a loopback address, with
+// mutex and block profiling on. Nothing is served when addr is empty.
+func servePprof(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("--pprof: %q is not a loopback address and port", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	runtime.SetMutexProfileFraction(5)
+	runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", httppprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
+	go func() { _ = http.Serve(ln, mux) }()
+	return nil
 }
 
 // startProfile starts a CPU profile to path (nothing when empty) and
