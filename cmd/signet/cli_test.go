@@ -188,7 +188,7 @@ func cmsFor(t testing.TB, key crypto.Signer, algName string, content []byte) ([]
 		t.Fatal(err)
 	}
 	cert := testCert(t, key.Public())
-	der, err := buildCMS(attrs, sig, h, alg, cert, nil)
+	der, err := buildCMS(attrs, sig, nil, h, alg, cert, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,11 +25,13 @@ var (
 	oidContentType   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
 	oidMessageDigest = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
 	oidSigningTime   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
-	oidRSA           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidRSAPSS        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	oidMGF1          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 8}
-	oidEd25519       = asn1.ObjectIdentifier{1, 3, 101, 112}
-	oidHash          = map[crypto.Hash]asn1.ObjectIdentifier{
+	// id-aa-signatureTimeStampToken (RFC 3161 appendix A).
+	oidTimeStampToken = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
+	oidRSA            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	oidRSAPSS         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+	oidMGF1           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 8}
+	oidEd25519        = asn1.ObjectIdentifier{1, 3, 101, 112}
+	oidHash           = map[crypto.Hash]asn1.ObjectIdentifier{
 		crypto.SHA256: {2, 16, 840, 1, 101, 3, 4, 2, 1},
 		crypto.SHA384: {2, 16, 840, 1, 101, 3, 4, 2, 2},
 		crypto.SHA512: {2, 16, 840, 1, 101, 3, 4, 2, 3},
@@ -109,8 +111,9 @@ func sigAlgID(b *cryptobyte.Builder, alg sigalg.Alg) error {
 
 // buildCMS assembles a detached SignedData from the signed attributes
 // (as returned by signedAttrs), the signature over them, the signer's
-// certificate and its chain.
-func buildCMS(attrs, sig []byte, h crypto.Hash, alg sigalg.Alg, cert *x509.Certificate, chain []*x509.Certificate) ([]byte, error) {
+// certificate and its chain; a time-stamp token over the signature, when
+// given, goes in an unsigned attribute.
+func buildCMS(attrs, sig, token []byte, h crypto.Hash, alg sigalg.Alg, cert *x509.Certificate, chain []*x509.Certificate) ([]byte, error) {
 	in := cryptobyte.String(attrs)
 	var content cryptobyte.String
 	if !in.ReadASN1(&content, cbasn1.SET) {
@@ -142,6 +145,14 @@ func buildCMS(attrs, sig []byte, h crypto.Hash, alg sigalg.Alg, cert *x509.Certi
 						b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(content) })
 						err = sigAlgID(b, alg)
 						b.AddASN1OctetString(sig)
+						if token != nil {
+							b.AddASN1(cbasn1.Tag(1).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+								b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+									b.AddASN1ObjectIdentifier(oidTimeStampToken)
+									b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { b.AddBytes(token) })
+								})
+							})
+						}
 					})
 				})
 			})

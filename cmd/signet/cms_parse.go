@@ -24,7 +24,8 @@ type signedData struct {
 	digest  []byte // the messageDigest attribute
 	sigAlg  sigalg.Alg
 	sig     []byte
-	content bool // the file is embedded (not detached)
+	content bool   // the file is embedded (not detached)
+	token   []byte // the signature time-stamp token (unsigned attribute), if any
 }
 
 var errCMS = errors.New("not a CMS SignedData (.p7s) in DER")
@@ -83,6 +84,9 @@ func parseCMS(der []byte) (*signedData, error) {
 		!si.ReadASN1Bytes(&out.sig, cbasn1.OCTET_STRING) {
 		return nil, errCMS
 	}
+	if err := out.readUnsigned(si); err != nil {
+		return nil, err
+	}
 	if !hasAttrs {
 		return nil, errors.New("the .p7s has no signed attributes; signet verifies only signatures over signed attributes")
 	}
@@ -112,6 +116,30 @@ func parseCMS(der []byte) (*signedData, error) {
 	}
 	out.sigAlg = alg
 	return out, nil
+}
+
+// readUnsigned reads the optional unsigned attributes after the signature,
+// keeping a signature time-stamp token.
+func (out *signedData) readUnsigned(si cryptobyte.String) error {
+	var attrs cryptobyte.String
+	var has bool
+	if !si.ReadOptionalASN1(&attrs, &has, cbasn1.Tag(1).Constructed().ContextSpecific()) {
+		return errCMS
+	}
+	for has && !attrs.Empty() {
+		var at, vals, tok cryptobyte.String
+		var oid asn1.ObjectIdentifier
+		if !attrs.ReadASN1(&at, cbasn1.SEQUENCE) || !at.ReadASN1ObjectIdentifier(&oid) || !at.ReadASN1(&vals, cbasn1.SET) {
+			return errCMS
+		}
+		if oid.Equal(oidTimeStampToken) {
+			if !vals.ReadASN1Element(&tok, cbasn1.SEQUENCE) {
+				return errCMS
+			}
+			out.token = tok
+		}
+	}
+	return nil
 }
 
 // cmsSigAlg maps a SignerInfo signatureAlgorithm to a sigalg.Alg.

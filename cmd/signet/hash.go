@@ -160,7 +160,7 @@ func readSmall(path string, limit int64) ([]byte, error) {
 
 // isSignatureFile reports whether a name looks like a signature signet writes.
 func isSignatureFile(p string) bool {
-	for _, ext := range []string{".sig", ".sig.b64", ".sig.pem", ".p7s"} {
+	for _, ext := range []string{".sig", ".sig.b64", ".sig.pem", ".p7s", ".tst"} {
 		if strings.HasSuffix(p, ext) {
 			return true
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 
 	"github.com/signet-project/signet/internal/client"
 	"github.com/signet-project/signet/internal/sigalg"
@@ -20,7 +21,7 @@ const batchMax = 1000
 type signOpts struct {
 	alias, output, outDir, digestAlg, sigAlg, format, cert, chain, tool string
 	inputs                                                              []string
-	recursive, quiet                                                    bool
+	recursive, quiet, timestamp                                         bool
 }
 
 type signResult struct {
@@ -33,6 +34,10 @@ type signResult struct {
 	Signature   string `json:"signature"` // base64 of the raw signature
 	SignatureID string `json:"signature_id"`
 	Output      string `json:"output"`
+	// Timestamp is the time-stamp's time; TimestampFile the token's file
+	// (empty for cms, which carries it).
+	Timestamp     string `json:"timestamp,omitempty"`
+	TimestampFile string `json:"timestamp_file,omitempty"`
 }
 
 func signCmd(a *app) *cobra.Command {
@@ -48,15 +53,22 @@ is checked against the keypair's public key before it is written.
 Formats: raw (PKCS#1 or PSS bytes for RSA, DER for ECDSA, 64 bytes for
 Ed25519: what "openssl dgst -verify" and "openssl pkeyutl -verify" take),
 base64, pem, and cms: a detached CMS/PKCS#7 .p7s with the certificate and
-chain, for "openssl cms -verify". cms needs the keypair's certificate:
---cert (and --chain) until the server issues certificates.
+chain, for "openssl cms -verify". cms uses the keypair's certificate and
+chain from the server (keypair generate --generate-cert), or --cert and
+--chain for one issued elsewhere.
+
+--timestamp has the server time-stamp each signature (RFC 3161, by
+Signet's TSA or the external TSAs it is configured with): a cms .p7s
+carries the token as its signature time-stamp; other formats get it in a
+FILE.sig.tst beside the signature, for "openssl ts -verify -token_in".
 
 The signature log records each file's name, size and the tool. Inside a
-directory (--recursive), files named *.sig, *.sig.b64, *.sig.pem and *.p7s
+directory (--recursive), files named *.sig, *.sig.b64, *.sig.pem, *.p7s and *.tst
 are not signed. A progress bar shows on a terminal for inputs over 64 MiB.`,
 		Example: `  signet sign --keypair-alias release-ec --input app.tar.gz
   signet sign -k release-rsa --sig-alg SHA256withRSA/PSS app.exe --output app.exe.sig
   signet sign -k release-ec --recursive dist/ --out-dir sigs/ -o json
+  signet sign -k release-ec --format cms --timestamp app.bin
   signet sign -k release-ec --format cms --cert release-ec.crt --chain chain.pem app.bin
   openssl cms -verify -binary -inform DER -in app.bin.p7s -content app.bin -CAfile root.pem -out /dev/null`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -77,6 +89,7 @@ are not signed. A progress bar shows on a terminal for inputs over 64 MiB.`,
 	fl.StringVar(&o.chain, "chain", "", "cms: PEM bundle of the intermediates and root, root last")
 	fl.StringVar(&o.tool, "tool", "signet/"+version, "tool name recorded in the signature log")
 	fl.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar")
+	fl.BoolVar(&o.timestamp, "timestamp", false, "have each signature time-stamped (RFC 3161)")
 	_ = cmd.RegisterFlagCompletionFunc("keypair-alias", completeAliases(a))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"raw", "base64", "pem", "cms"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("digest-alg", cobra.FixedCompletions([]string{"sha256", "sha384", "sha512"}, cobra.ShellCompDirectiveNoFileComp))
@@ -149,7 +162,18 @@ func (a *app) sign(cmd *cobra.Command, o signOpts) error {
 		if err := writeSig(a.stdout, in.out, out); err != nil {
 			return err
 		}
-		results[i] = signResult{File: in.path, Size: in.size, DigestAlg: sigalg.HashName(p.fileHash),
+		var stampedAt, tokenFile string
+		if o.timestamp {
+			at, _ := checkToken(r.TimestampToken, r.Signature) // checked by finish
+			stampedAt = at.UTC().Format(time.RFC3339)
+			if o.format != "cms" {
+				tokenFile = in.out + tokenExt
+				if err := writeSig(a.stdout, tokenFile, r.TimestampToken); err != nil {
+					return err
+				}
+			}
+		}
+		results[i] = signResult{Timestamp: stampedAt, TimestampFile: tokenFile, File: in.path, Size: in.size, DigestAlg: sigalg.HashName(p.fileHash),
 			Digest: hex.EncodeToString(in.digest), SigAlg: p.alg.Name, Format: o.format,
 			Signature: base64.StdEncoding.EncodeToString(r.Signature), SignatureID: r.SignatureID, Output: in.out}
 		return nil
@@ -191,7 +215,7 @@ func (a *app) sendBatches(cmd *cobra.Command, c *client.Client, o signOpts, p *p
 	ctx := cmd.Context()
 	if len(items) == 1 {
 		r, err := c.Sign(ctx, o.alias, client.SignRequest{SigAlg: p.alg.Name, Hash: items[0].Hash, Tool: o.tool,
-			FileName: items[0].FileName, FileSize: items[0].FileSize})
+			FileName: items[0].FileName, FileSize: items[0].FileSize, Timestamp: o.timestamp})
 		if err != nil {
 			return err
 		}
@@ -199,7 +223,7 @@ func (a *app) sendBatches(cmd *cobra.Command, c *client.Client, o signOpts, p *p
 	}
 	for start := 0; start < len(items); start += batchMax {
 		end := min(start+batchMax, len(items))
-		rs, err := c.SignBatch(ctx, o.alias, client.BatchSignRequest{SigAlg: p.alg.Name, Tool: o.tool, Items: items[start:end]})
+		rs, err := c.SignBatch(ctx, o.alias, client.BatchSignRequest{SigAlg: p.alg.Name, Tool: o.tool, Items: items[start:end], Timestamp: o.timestamp})
 		if err != nil {
 			if start > 0 {
 				a.warn("the first %d signatures were written; the rest were refused", start)

@@ -20,16 +20,17 @@ import (
 // plan is what sign settled before hashing: the keypair, the algorithms,
 // the format and, for cms, the certificates.
 type plan struct {
-	kp       client.Keypair
-	pub      crypto.PublicKey
-	alg      sigalg.Alg  // what the server is asked for
-	fileHash crypto.Hash // digest of the files
-	format   string
-	cert     *x509.Certificate
-	chain    []*x509.Certificate
-	at       time.Time
-	signed   [][]byte // per item: what the signature covers
-	attrs    [][]byte // per item, cms: the signed attributes
+	kp        client.Keypair
+	pub       crypto.PublicKey
+	alg       sigalg.Alg  // what the server is asked for
+	fileHash  crypto.Hash // digest of the files
+	format    string
+	timestamp bool // ask for RFC 3161 tokens
+	cert      *x509.Certificate
+	chain     []*x509.Certificate
+	at        time.Time
+	signed    [][]byte // per item: what the signature covers
+	attrs     [][]byte // per item, cms: the signed attributes
 }
 
 var formatExt = map[string]string{"raw": ".sig", "base64": ".sig.b64", "pem": ".sig.pem", "cms": ".p7s"}
@@ -46,6 +47,8 @@ func (o signOpts) check(cmd *cobra.Command) error {
 		return usageErr(cmd, "--cert and --chain go with --format cms")
 	case o.output != "" && o.outDir != "":
 		return usageErr(cmd, "use --output or --out-dir, not both")
+	case o.timestamp && o.output == "-" && o.format != "cms":
+		return usageErr(cmd, "--timestamp writes a token file next to each signature; with --output - use --format cms, which carries it")
 	case o.output == "-" && (o.format == "raw" || o.format == "cms") && isTerminal(os.Stdout):
 		return usageErr(cmd, "refusing to write binary signature bytes to a terminal; use --format base64 or redirect stdout")
 	}
@@ -57,7 +60,7 @@ func (o signOpts) check(cmd *cobra.Command) error {
 // comes from --sig-alg or --cert, and signatures are checked against the
 // certificate when there is one.
 func (a *app) plan(cmd *cobra.Command, c *client.Client, o signOpts) (*plan, error) {
-	p := &plan{format: o.format, at: time.Now()}
+	p := &plan{format: o.format, at: time.Now(), timestamp: o.timestamp}
 	kp, err := c.GetKeypair(cmd.Context(), o.alias)
 	var ae *client.APIError
 	switch {
@@ -239,13 +242,18 @@ func (p *plan) finish(i int, r client.SignResponse) ([]byte, error) {
 				p.kp.Alias, p.kp.Generation, r.Generation, err)
 		}
 	}
+	if p.timestamp {
+		if _, err := checkToken(r.TimestampToken, r.Signature); err != nil {
+			return nil, err
+		}
+	}
 	switch p.format {
 	case "base64":
 		return []byte(base64.StdEncoding.EncodeToString(r.Signature) + "\n"), nil
 	case "pem":
 		return pem.EncodeToMemory(&pem.Block{Type: "SIGNATURE", Bytes: r.Signature}), nil
 	case "cms":
-		return buildCMS(p.attrs[i], r.Signature, p.fileHash, p.alg, p.cert, p.chain)
+		return buildCMS(p.attrs[i], r.Signature, r.TimestampToken, p.fileHash, p.alg, p.cert, p.chain)
 	}
 	return r.Signature, nil
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/signet-project/signet/internal/sigalg"
 	"github.com/spf13/cobra"
@@ -28,6 +29,9 @@ type verifyResult struct {
 	Format    string `json:"format"`
 	SigAlg    string `json:"sig_alg"`
 	Signer    string `json:"signer,omitempty"`
+	// Timestamp and TSA: a .p7s's signature time-stamp, when it has one.
+	Timestamp string `json:"timestamp,omitempty"`
+	TSA       string `json:"tsa,omitempty"`
 	Verified  bool   `json:"verified"`
 }
 
@@ -73,7 +77,11 @@ Exit code 7 means the signature does not match.`,
 			res.File, res.Signature, res.Format, res.Verified = o.input, o.signature, format, true
 			a.note("Verified: %s matches %s.", o.signature, o.input)
 			return a.show(res, func(w io.Writer) {
-				pairs(w, "File", res.File, "Signature", res.Signature, "Format", res.Format, "Algorithm", res.SigAlg, "Signer", res.Signer, "Verified", "yes")
+				kv := []string{"File", res.File, "Signature", res.Signature, "Format", res.Format, "Algorithm", res.SigAlg, "Signer", res.Signer}
+				if res.Timestamp != "" {
+					kv = append(kv, "Timestamp", res.Timestamp+" by "+res.TSA)
+				}
+				pairs(w, append(kv, "Verified", "yes")...)
 			})
 		},
 	}
@@ -121,7 +129,7 @@ func (a *app) publicKey(cmd *cobra.Command, o verifyOpts) (crypto.PublicKey, str
 		if err != nil {
 			return nil, "", err
 		}
-		if err := checkChain(certs[0], certs[1:], o.roots); err != nil {
+		if err := checkChain(certs[0], certs[1:], o.roots, time.Time{}); err != nil {
 			return nil, "", err
 		}
 		return certs[0].PublicKey, certs[0].Subject.String(), nil
@@ -200,7 +208,9 @@ func (a *app) verifyRaw(cmd *cobra.Command, o verifyOpts, format string, sig []b
 }
 
 // checkChain verifies cert up to the roots in rootsFile, when given.
-func checkChain(cert *x509.Certificate, inter []*x509.Certificate, rootsFile string) error {
+// checkChain checks cert against the roots in rootsFile (if any) at time at
+// (zero: now).
+func checkChain(cert *x509.Certificate, inter []*x509.Certificate, rootsFile string, at time.Time) error {
 	if rootsFile == "" {
 		return nil
 	}
@@ -208,7 +218,7 @@ func checkChain(cert *x509.Certificate, inter []*x509.Certificate, rootsFile str
 	if err != nil {
 		return err
 	}
-	opts := x509.VerifyOptions{Roots: x509.NewCertPool(), Intermediates: x509.NewCertPool(),
+	opts := x509.VerifyOptions{Roots: x509.NewCertPool(), Intermediates: x509.NewCertPool(), CurrentTime: at,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
 	for _, r := range roots {
 		opts.Roots.AddCert(r)

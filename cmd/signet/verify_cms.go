@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"sync/atomic"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -37,7 +38,16 @@ func (a *app) verifyCMS(cmd *cobra.Command, o verifyOpts, der []byte) (verifyRes
 	if signer == nil {
 		return res, verifyFail("%s does not carry its signer's certificate; pass it with --cert", o.signature)
 	}
-	if err := checkChain(signer, sd.certs, o.roots); err != nil {
+	// A trusted time-stamp proves the signature existed while the
+	// certificate was valid: the chain is checked at its time.
+	var at time.Time
+	if sd.token != nil {
+		if at, res.TSA, err = verifyToken(sd.token, sd.sig, o.roots); err != nil {
+			return res, err
+		}
+		res.Timestamp = at.UTC().Format(time.RFC3339)
+	}
+	if err := checkChain(signer, sd.certs, o.roots, at); err != nil {
 		return res, err
 	}
 	if o.alias != "" || o.pubKey != "" {
