@@ -54,7 +54,10 @@ func (db *DB) ListSignatures(ctx context.Context, f siglog.Filter) ([]*siglog.Re
 	w.eq("user_id", f.UserID)
 	w.eq("keypair_id", f.KeypairID)
 	w.eq("status", f.Status)
-	w.eq("release_id", f.ReleaseID)
+	if f.ReleaseID != "" {
+		// Lets the planner use the partial index signatures_release.
+		w.add("release_id = ? AND release_id <> ''", f.ReleaseID)
+	}
 	if f.After != "" {
 		w.add("id > ?", f.After)
 	}
