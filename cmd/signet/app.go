@@ -62,23 +62,33 @@ func (a *app) checkGlobal() error {
 // client resolves the credentials and returns a client. It fails with
 // exit code 3 when the host or the API key is missing.
 func (a *app) client() (*client.Client, client.Config, error) {
-	cfg, err := a.resolve()
+	cfg, err := a.config()
 	if err != nil {
 		return nil, cfg, err
 	}
+	c, err := client.New(cfg, client.WithTimeout(a.timeout))
+	return c, cfg, err
+}
+
+// config resolves the credentials and checks that a client can be made of
+// them: a host, an API key, a valid URL.
+func (a *app) config() (client.Config, error) {
+	cfg, err := a.resolve()
+	if err != nil {
+		return cfg, err
+	}
 	if cfg.Host == "" {
-		return nil, cfg, fail(exitCredentials, "export SIGNET_HOST=https://signet.example.com, or run \"signet credentials save --host URL\"",
+		return cfg, fail(exitCredentials, "export SIGNET_HOST=https://signet.example.com, or run \"signet credentials save --host URL\"",
 			"no server: SIGNET_HOST is not set")
 	}
 	if cfg.APIKey == "" {
-		return nil, cfg, fail(exitCredentials, "export SIGNET_API_KEY=..., or run \"signet credentials save\"",
+		return cfg, fail(exitCredentials, "export SIGNET_API_KEY=..., or run \"signet credentials save\"",
 			"no API key: SIGNET_API_KEY is not set")
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, cfg, fail(exitCredentials, "set SIGNET_HOST"+a.from("host")+" to the https URL of the server", "%v", err)
+		return cfg, fail(exitCredentials, "set SIGNET_HOST"+a.from("host")+" to the https URL of the server", "%v", err)
 	}
-	c, err := client.New(cfg, client.WithTimeout(a.timeout))
-	return c, cfg, err
+	return cfg, nil
 }
 
 // isTerminal reports whether f is a terminal.

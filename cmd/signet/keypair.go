@@ -13,9 +13,9 @@ func keypairCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "keypair",
 		Aliases: []string{"keypairs"},
-		Short:   "List, describe, generate, refresh, suspend and delete keypairs",
+		Short:   "List, describe, generate, certify, refresh, suspend and delete keypairs",
 	}
-	cmd.AddCommand(keypairLsCmd(a), keypairDescribeCmd(a), keypairGenerateCmd(a), keypairRefreshCmd(a),
+	cmd.AddCommand(keypairLsCmd(a), keypairDescribeCmd(a), keypairGenerateCmd(a), keypairGenerateCertCmd(a), keypairRefreshCmd(a),
 		keypairStateCmd(a, "suspend"), keypairStateCmd(a, "unsuspend"), keypairDeleteCmd(a))
 	return cmd
 }
@@ -74,9 +74,12 @@ func algName(al client.Algorithm) string {
 
 // describeTable writes one keypair as "Key: value" lines.
 func describeTable(w io.Writer, k client.Keypair) {
-	cert := "none (certificates come with Signet's CA)"
+	cert := "none (issue one with \"signet keypair generate-cert " + k.Alias + "\")"
 	if k.CertificatePEM != "" {
 		cert = "yes (signet certificate download " + k.Alias + ")"
+		if cs := parsePEMCerts([]byte(k.CertificatePEM)); len(cs) > 0 {
+			cert = cs[0].Subject.String() + ", until " + cs[0].NotAfter.UTC().Format(time.DateOnly) + " (signet certificate download " + k.Alias + ")"
+		}
 	}
 	pairs(w, "Alias", k.Alias, "ID", k.ID, "Algorithm", algName(k.Algorithm), "Type", k.Type,
 		"Category", k.Category, "Storage", k.Storage, "Status", k.Status, "State", k.State,

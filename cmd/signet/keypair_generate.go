@@ -7,16 +7,31 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// keypairCreate is client.KeypairCreate with the certificate fields.
+type keypairCreate struct {
+	client.KeypairCreate
+	// GenerateCert also issues a certificate under CertProfile (default:
+	// the profile of the keypair's category), renewed before it expires
+	// when AutoRenew is set.
+	GenerateCert bool   `json:"generate_cert,omitempty"`
+	CertProfile  string `json:"cert_profile,omitempty"`
+	AutoRenew    bool   `json:"auto_renew,omitempty"`
+}
+
 func keypairGenerateCmd(a *app) *cobra.Command {
-	var r client.KeypairCreate
+	var req keypairCreate
+	r := &req.KeypairCreate
 	cmd := &cobra.Command{
 		Use:   "generate ALIAS --algorithm rsa|ecdsa|eddsa",
 		Short: "Generate a keypair on the server (the private key never leaves it)",
 		Long: `Generate a keypair. The private key is made and kept on the server (in the
 HSM or envelope-encrypted on disk); only the public key is shown.
 Generating needs the keypair.generate permission and the client
-certificate.`,
+certificate. With --generate-cert, Signet's CA also issues the keypair's
+default certificate (under --cert-profile, by default the profile of its
+category); "signet certificate download ALIAS" fetches it.`,
 		Example: `  signet keypair generate release-ec --algorithm ecdsa --curve P-256
+  signet keypair generate release-ec --algorithm ecdsa --generate-cert --cert-profile production
   signet keypair generate release-rsa --algorithm rsa --key-size 3072 --storage hsm
   signet keypair generate nightly --algorithm eddsa --category test -o json
   signet keypair generate build-dyn --algorithm ecdsa --type dynamic --rotate-per-signature`,
@@ -28,16 +43,23 @@ certificate.`,
 			if r.RotatePerSignature && r.Type != "dynamic" {
 				return usageErr(cmd, "--rotate-per-signature needs --type dynamic")
 			}
+			if (req.CertProfile != "" || req.AutoRenew) && !req.GenerateCert {
+				return usageErr(cmd, "--cert-profile and --auto-renew need --generate-cert")
+			}
 			r.Alias = args[0]
-			c, _, err := a.client()
+			c, err := a.rest()
 			if err != nil {
 				return err
 			}
-			k, err := c.GenerateKeypair(cmd.Context(), r)
-			if err != nil {
+			var k client.Keypair
+			if err := c.call(cmd.Context(), "POST", apiPath("keypairs"), nil, req, &k); err != nil {
 				return err
 			}
-			a.note("Generated keypair %s (%s).", k.Alias, algName(k.Algorithm))
+			withCert := ""
+			if k.CertificatePEM != "" {
+				withCert = " with a certificate"
+			}
+			a.note("Generated keypair %s (%s)%s.", k.Alias, algName(k.Algorithm), withCert)
 			return a.show(k, func(w io.Writer) { describeTable(w, k) })
 		},
 	}
@@ -55,6 +77,9 @@ certificate.`,
 	fl.StringSliceVar(&r.AllowedGroups, "allowed-groups", nil, "groups allowed to sign with a restricted keypair")
 	fl.StringVar(&r.Team, "team", "", "team owning the keypair")
 	fl.StringVar(&r.Profile, "profile", "", "keypair profile")
+	fl.BoolVar(&req.GenerateCert, "generate-cert", false, "also issue the keypair's certificate from Signet's CA")
+	fl.StringVar(&req.CertProfile, "cert-profile", "", "certificate profile for --generate-cert (default: production or test, after --category)")
+	fl.BoolVar(&req.AutoRenew, "auto-renew", false, "with --generate-cert: renew the certificate before it expires")
 	for flag, vals := range map[string][]string{"algorithm": {"rsa", "ecdsa", "eddsa"}, "curve": {"P-256", "P-384", "P-521"},
 		"storage": {"disk", "hsm"}, "status": {"online", "offline"}, "type": {"static", "dynamic"},
 		"category": {"production", "test"}, "access": {"open", "restricted"}, "key-size": {"2048", "3072", "4096"}} {

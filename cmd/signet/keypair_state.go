@@ -53,15 +53,8 @@ signet asks you to type the alias; elsewhere pass --yes.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeAliases(a),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !yes {
-				if !isTerminal(a.stdin) {
-					return fail(exitUsage, "add --yes to confirm in a script", "refusing to delete keypair %s without confirmation", args[0])
-				}
-				fmt.Fprintf(a.stderr, "This destroys the private key of %s for good. Type the alias to confirm: ", args[0])
-				s, _ := bufio.NewReader(a.stdin).ReadString('\n')
-				if strings.TrimSpace(s) != args[0] {
-					return fail(exitUsage, "type the alias exactly, or pass --yes", "not confirmed; nothing deleted")
-				}
+			if err := a.confirm("This destroys the private key of "+args[0]+" for good.", args[0], "delete keypair "+args[0], yes); err != nil {
+				return err
 			}
 			c, _, err := a.client()
 			if err != nil {
@@ -77,4 +70,21 @@ signet asks you to type the alias; elsewhere pass --yes.`,
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
+}
+
+// confirm asks, on a terminal, to type want before an action that cannot
+// be undone; elsewhere it needs --yes. action is "delete keypair X".
+func (a *app) confirm(warning, want, action string, yes bool) error {
+	if yes {
+		return nil
+	}
+	if !isTerminal(a.stdin) {
+		return fail(exitUsage, "add --yes to confirm in a script", "refusing to %s without confirmation", action)
+	}
+	fmt.Fprintf(a.stderr, "%s Type %q to confirm: ", warning, want)
+	s, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	if strings.TrimSpace(s) != want {
+		return fail(exitUsage, "type it exactly, or pass --yes", "not confirmed; nothing done")
+	}
+	return nil
 }

@@ -1,5 +1,6 @@
 // Command signet is the Signet CLI for people and CI pipelines: credentials,
-// keypairs, hash signing, releases and logs. See ui.go for the rules of its output and
+// keypairs, certificates, hash signing, releases, logs, users, API tokens and
+// client certificates. See ui.go for the rules of its output and
 // its exit codes, and docs/cli/ for the reference.
 package main
 
@@ -47,7 +48,8 @@ stored, then the config file ($XDG_CONFIG_HOME/signet/config.yaml).`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.checkGlobal() },
 	}
 	a.globalFlags(root)
-	root.AddCommand(credentialsCmd(a), healthcheckCmd(a), keypairCmd(a), signCmd(a), verifyCmd(a), releaseCmd(a), logsCmd(a))
+	root.AddCommand(credentialsCmd(a), healthcheckCmd(a), keypairCmd(a), certificateCmd(a), signCmd(a), verifyCmd(a), releaseCmd(a), logsCmd(a),
+		userCmd(a), tokenCmd(a), clientCertCmd(a))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr(c, "%v", err)
 	})
