@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -28,9 +29,10 @@ type endpoint struct {
 type scope int
 
 const (
-	noScope   scope = iota // one cell
-	kpScope                // open, allowed, not-allowed, other-team
-	teamScope              // blue, red
+	noScope      scope = iota // one cell
+	kpScope                   // open, allowed, not-allowed, other-team
+	teamScope                 // blue, red
+	profileScope              // account (no team), blue, red
 )
 
 func (s scope) accesses() []string {
@@ -39,6 +41,8 @@ func (s scope) accesses() []string {
 		return []string{"open", "allowed", "not-allowed", "other-team"}
 	case teamScope:
 		return []string{"blue", "red"}
+	case profileScope:
+		return []string{"account", "blue", "red"}
 	}
 	return []string{"-"}
 }
@@ -72,19 +76,25 @@ type probe struct {
 
 type probeFunc func(t *testing.T, f *fixture, p probe) (method, path string, body any)
 
-// fixture is the account the table runs against.
+// fixture is the account the table runs against. Its maps are written
+// before the table runs and only read while it runs.
 type fixture struct {
 	env     *servertest.Env
 	callers map[string]map[string]*servertest.User // role -> factor -> caller
 	kp      map[string]string                      // access -> shared keypair alias
+	pub     map[string]crypto.PublicKey            // access -> its public key
+	cert    map[string]string                      // access -> id of a certificate of it
 	rel     map[string]string                      // team -> shared release id
+	prof    map[string]string                      // account, blue, red -> shared profile name (both kinds)
+	ext     *pki.CA                                // an external CA, for certificates to import
 	keyPEM  string
 	n       atomic.Int64
 }
 
 func newFixture(t *testing.T, store servertest.Option) *fixture {
 	env := servertest.Start(t, store)
-	f := &fixture{env: env, callers: map[string]map[string]*servertest.User{}, kp: map[string]string{}, rel: map[string]string{}}
+	f := &fixture{env: env, callers: map[string]map[string]*servertest.User{}, kp: map[string]string{}, rel: map[string]string{},
+		pub: map[string]crypto.PublicKey{}, cert: map[string]string{}, prof: map[string]string{}, ext: externalCA(t)}
 	lead := env.Lead
 	env.MustDo(t, lead, "PATCH", "/api/v1/settings", map[string]any{"teams_enabled": true}, 200)
 	for _, team := range []string{"blue", "red"} {
@@ -97,10 +107,17 @@ func newFixture(t *testing.T, store servertest.Option) *fixture {
 		env.MustDo(t, lead, "PUT", "/api/v1/teams/blue/members", map[string]any{"kind": "user", "member": u.ID}, 200)
 		f.callers[role] = f.factorsOf(t, u)
 	}
-	f.kp["open"] = f.keypair(t, "open", "blue", "open", nil, false)
-	f.kp["allowed"] = f.keypair(t, "allowed", "blue", "restricted", ids, false)
-	f.kp["not-allowed"] = f.keypair(t, "not-allowed", "blue", "restricted", []string{lead.ID}, false)
-	f.kp["other-team"] = f.keypair(t, "other-team", "red", "open", nil, false)
+	// The Lead that makes the shared resources is among the allowed users
+	// of both restricted keypairs, so that it can issue their certificates.
+	for acc, allowed := range map[string][]string{"open": nil, "allowed": append(ids, lead.ID), "not-allowed": {lead.ID}, "other-team": nil} {
+		access := map[bool]string{true: "open", false: "restricted"}[allowed == nil]
+		kp := f.newKeypair(t, acc, teamOf(acc), access, allowed, false)
+		f.kp[acc], f.pub[acc] = kp.Alias, publicKey(t, kp)
+		f.cert[acc] = f.certificate(t, acc, true)
+	}
+	for _, acc := range profileScope.accesses() {
+		f.prof[acc] = f.profiles(t, acc)
+	}
 	for _, team := range []string{"blue", "red"} {
 		f.rel[team] = f.release(t, team, false)
 	}
@@ -149,6 +166,10 @@ func (f *fixture) name(prefix string) string { return fmt.Sprintf("%s-%d", prefi
 
 // keypair has the Lead generate a keypair; it returns its alias.
 func (f *fixture) keypair(t *testing.T, prefix, team, access string, allowed []string, dynamic bool) string {
+	return f.newKeypair(t, prefix, team, access, allowed, dynamic).Alias
+}
+
+func (f *fixture) newKeypair(t *testing.T, prefix, team, access string, allowed []string, dynamic bool) keypairOut {
 	body := map[string]any{"alias": f.name(prefix), "algorithm": "ecdsa", "team": team, "access": access}
 	if allowed != nil {
 		body["allowed_users"] = allowed
@@ -156,7 +177,7 @@ func (f *fixture) keypair(t *testing.T, prefix, team, access string, allowed []s
 	if dynamic {
 		body["type"] = "dynamic"
 	}
-	return generate(t, f.env, f.env.Lead, body).Alias
+	return generate(t, f.env, f.env.Lead, body)
 }
 
 // freshKeypair is a new keypair shaped like the shared one of acc.
@@ -200,16 +221,21 @@ func (f *fixture) victim(t *testing.T, p probe, groups ...string) *auth.User {
 
 var permName = regexp.MustCompile(`[a-z_]+\.[a-z_]+|^sign`)
 
-// check sends the probe as role with the factor and compares with w.
-func (f *fixture) check(t *testing.T, name string, r row, pf probeFunc, acc, role, factorName string, w want) {
+// check sends the probe as role with the factor and compares with w. It
+// returns the cell, for its audit records to be checked.
+func (f *fixture) check(t *testing.T, name string, r row, pf probeFunc, acc, role, factorName string, w want) cell {
 	t.Helper()
 	u := f.callers[role][factorName]
 	fresh := factorName == "token + client certificate" || factorName == "token only"
 	method, path, body := pf(t, f, probe{acc: acc, user: f.callers[role]["token + client certificate"], fresh: fresh})
+	c := cell{name: name, start: time.Now().Truncate(time.Microsecond)}
 	res := f.env.Do(t, u, method, path, body)
 	var e struct{ Code, Message string }
 	if res.Status >= 400 {
 		res.JSON(t, &e)
+	}
+	if res.Status == 401 || res.Status == 403 {
+		c.refused, c.message = true, e.Message
 	}
 	switch {
 	case w.status == 200 && (res.Status < 200 || res.Status > 299):
@@ -226,6 +252,7 @@ func (f *fixture) check(t *testing.T, name string, r row, pf probeFunc, acc, rol
 	case e.Code == "client_certificate_required" && !strings.Contains(e.Message, "client certificate"):
 		t.Errorf("%s: denial does not name the missing factor: %s", name, e.Message)
 	}
+	return c
 }
 
 func digest32() []byte {

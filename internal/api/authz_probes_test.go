@@ -25,6 +25,25 @@ var probes = map[string]endpoint{
 	"generate keypair":    {kpScope, generateProbe},
 	"import keypair":      {kpScope, importProbe},
 
+	"list certificates":            {kpScope, onKeypair("GET", "/certificates", nil)},
+	"download keypair certificate": {kpScope, onKeypair("GET", "/certificate?format=der", nil)},
+	"describe certificate":         {kpScope, onCertificate("GET", "", nil)},
+	"download certificate":         {kpScope, onCertificate("GET", "/download?format=p7b", nil)},
+	"issue certificate":            {kpScope, onKeypair("POST", "/certificates", map[string]any{"default": false})},
+	"create CSR":                   {kpScope, onKeypair("POST", "/csr", map[string]any{})},
+	"import certificate":           {kpScope, importCertProbe},
+	"update certificate":           {kpScope, onCertificate("PATCH", "", map[string]any{"auto_renew": false})},
+	"revoke certificate":           {kpScope, revokeCertificateProbe},
+
+	"describe certificate profile": {profileScope, describeProfile("certificate")},
+	"create certificate profile":   {profileScope, createProfile("certificate")},
+	"replace certificate profile":  {profileScope, replaceProfile("certificate")},
+	"delete certificate profile":   {profileScope, deleteProfile("certificate")},
+	"describe keypair profile":     {profileScope, describeProfile("keypair")},
+	"create keypair profile":       {profileScope, createProfile("keypair")},
+	"replace keypair profile":      {profileScope, replaceProfile("keypair")},
+	"delete keypair profile":       {profileScope, deleteProfile("keypair")},
+
 	"describe release":             {teamScope, describeRelease},
 	"create release":               {teamScope, createReleaseProbe},
 	"approve release":              {teamScope, decideRelease("approve")},
@@ -71,6 +90,13 @@ var probes = map[string]endpoint{
 	"list own client certificates":  {noScope, get("/api/v1/client-certs")},
 	"issue own client certificate":  {noScope, issueCertProbe},
 	"revoke own client certificate": {noScope, revokeCertProbe},
+	"list certificate profiles":     {noScope, get("/api/v1/certificate-profiles")},
+	"list keypair profiles":         {noScope, get("/api/v1/keypair-profiles")},
+	"get profile settings":          {noScope, get("/api/v1/settings/profiles")},
+	"change profile settings":       {noScope, putProfileSettingsProbe},
+	"list CAs":                      {noScope, get("/api/v1/ca")},
+	"create CA":                     {noScope, createCAProbe},
+	"me":                            {noScope, get("/api/v1/me")},
 }
 
 func get(path string) probeFunc {

@@ -3,7 +3,9 @@ package api_test
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/signet-project/signet/internal/server/servertest"
@@ -23,9 +25,16 @@ import (
 //	other-team   an open keypair of team red
 //
 // Endpoints on a team's resource (a release, a team) have two cells: in
-// team blue, in team red. Others have one. "+2F" marks the permissions
-// that need the second factor. Every cell assumes both factors (API token
-// + the caller's client certificate); the factor rules follow the table.
+// team blue, in team red. Profiles, which may belong to a team or to none,
+// have three: in no team (account), in blue, in red. Others have one.
+// Certificates are those of the keypair of the column. "+2F" marks the
+// permissions that need the second factor. Every cell assumes both factors
+// (API token + the caller's client certificate); the factor rules follow
+// the table.
+//
+// Every refusal is audited: a refused cell leaves exactly one denied record
+// of its caller, whose reason is the message of the answer (which names the
+// missing permission or factor); an allowed cell leaves none.
 const authzSpec = `
 endpoint                          needs                                   open   allowed  not-allowed  other-team
 describe keypair                  keypair.view                            LTD.S  LTD.S    LTD.S        L....
@@ -38,6 +47,15 @@ sign                              sign+2F (Signer: sign.assigned)         LTDB. 
 sign batch                        sign+2F (Signer: sign.assigned)         LTDB.  LTDBS    .....        L....
 generate keypair                  keypair.generate+2F                     LTD..  LTD..    LTD..        L....
 import keypair                    keypair.import+2F                       LT...  LT...    LT...        L....
+list certificates                 certificate.view                        LTD.S  LTD.S    LTD.S        L....
+download keypair certificate      certificate.view                        LTD.S  LTD.S    LTD.S        L....
+describe certificate              certificate.view                        LTD.S  LTD.S    LTD.S        L....
+download certificate              certificate.view                        LTD.S  LTD.S    LTD.S        L....
+issue certificate                 certificate.generate (uses the key)     LTD..  LTD..    .....        L....
+create CSR                        certificate.generate (uses the key)     LTD..  LTD..    .....        L....
+import certificate                certificate.generate (uses the key)     LTD..  LTD..    .....        L....
+update certificate                certificate.generate (uses the key)     LTD..  LTD..    .....        L....
+revoke certificate                keypair.manage                          LT...  LT...    LT...        L....
 
 endpoint                          needs                                   blue   red
 describe release                  release.view                            LTD.S  L....
@@ -49,6 +67,16 @@ close release (not creator)       release.manage or release.approve+2F    LT... 
 describe team                     team.manage or membership               LTDBS  L....
 set team member                   team.manage                             LT...  L....
 remove team member                team.manage                             LT...  L....
+
+endpoint                          needs                                   account  blue   red
+describe certificate profile      profile.view                            LTD.S    LTD.S  L....
+create certificate profile        profile.manage                          L....    L....  L....
+replace certificate profile       profile.manage                          L....    L....  L....
+delete certificate profile        profile.manage                          L....    L....  L....
+describe keypair profile          profile.view                            LTD.S    LTD.S  L....
+create keypair profile            profile.manage                          L....    L....  L....
+replace keypair profile           profile.manage                          L....    L....  L....
+delete keypair profile            profile.manage                          L....    L....  L....
 
 endpoint                          needs                                   any
 list keypairs                     keypair.view                            LTD.S
@@ -87,6 +115,13 @@ list another's tokens             user.manage                             L....
 list own client certificates      credentials.manage_own                  LTDBS
 issue own client certificate      credentials.manage_own                  LTDBS
 revoke own client certificate     credentials.manage_own                  LTDBS
+list certificate profiles         profile.view                            LTD.S
+list keypair profiles             profile.view                            LTD.S
+get profile settings              profile.view                            LTD.S
+change profile settings           settings.manage                         L....
+list CAs                          -                                       LTDBS
+create CA                         ca.manage                               L....
+me                                -                                       LTDBS
 `
 
 // The factor rules: how each way of presenting credentials changes a cell.
@@ -140,28 +175,52 @@ func parseSpec(t *testing.T) []row {
 	return rows
 }
 
-// TestAuthorizationTable runs every role × endpoint × access × factor.
+// TestAuthorizationTable runs every role × endpoint × access × factor, on
+// both stores at once. On each, the five roles run concurrently, each its
+// cells in order, so that its audit records can be matched with its cells
+// by time (authz_audit_test.go).
 func TestAuthorizationTable(t *testing.T) {
-	servertest.EachStore(t, func(t *testing.T, store servertest.Option) {
-		f := newFixture(t, store)
-		for _, r := range parseSpec(t) {
-			ep, ok := probes[r.name]
-			if !ok {
-				t.Fatalf("no probe for %q", r.name)
+	rows := parseSpec(t)
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, servertest.Stores()[name])
+			var wg sync.WaitGroup
+			for _, role := range roleOrder {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					f.runRole(t, rows, role)
+				}()
 			}
-			accesses := ep.scope.accesses()
-			if len(r.cells) != len(accesses) {
-				t.Fatalf("%s: %d cells for %d accesses", r.name, len(r.cells), len(accesses))
-			}
-			for i, acc := range accesses {
-				for k, role := range roleOrder {
-					for _, fa := range factors {
-						w := fa.rule(r.cells[i][k] != '.', strings.Contains(r.needs, "+2F"))
-						name := fmt.Sprintf("%s/%s/%s/%s", r.name, acc, role, fa.name)
-						f.check(t, name, r, ep.probe, acc, role, fa.name, w)
-					}
-				}
+			wg.Wait()
+		})
+	}
+}
+
+// runRole sends every cell of the table as role, then checks the audit
+// records the refusals left.
+func (f *fixture) runRole(t *testing.T, rows []row, role string) {
+	var cells []cell
+	for _, r := range rows {
+		ep, ok := probes[r.name]
+		if !ok {
+			t.Errorf("no probe for %q", r.name)
+			continue
+		}
+		accesses := ep.scope.accesses()
+		if len(r.cells) != len(accesses) {
+			t.Errorf("%s: %d cells for %d accesses", r.name, len(r.cells), len(accesses))
+			continue
+		}
+		k := slices.Index(roleOrder, role)
+		for i, acc := range accesses {
+			for _, fa := range factors {
+				w := fa.rule(r.cells[i][k] != '.', strings.Contains(r.needs, "+2F"))
+				name := fmt.Sprintf("%s/%s/%s/%s", r.name, acc, role, fa.name)
+				cells = append(cells, f.check(t, name, r, ep.probe, acc, role, fa.name, w))
 			}
 		}
-	})
+	}
+	f.checkAudit(t, f.callers[role]["token + client certificate"].ID, cells)
 }
