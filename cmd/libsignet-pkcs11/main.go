@@ -24,7 +24,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"unsafe"
 
 	"github.com/signet-project/signet/internal/p11"
@@ -41,20 +40,13 @@ var mod = p11.NewModule(p11.Env{
 		return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	},
 	Stderr:  os.Stderr,
-	Program: program(),
+	Program: p11.ProgramName(os.Args),
 })
 
 func init() {
 	// The pure-Go resolver keeps the module's goroutines out of C (libc's
 	// getaddrinfo) while the host program runs its exit handlers.
 	net.DefaultResolver.PreferGo = true
-}
-
-func program() string {
-	if len(os.Args) == 0 {
-		return ""
-	}
-	return filepath.Base(os.Args[0])
 }
 
 func main() {}
