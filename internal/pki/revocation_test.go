@@ -141,7 +141,10 @@ func TestOCSPErrors(t *testing.T) {
 }
 
 // FuzzParseOCSPRequest feeds the OCSP request decoder untrusted bytes: it
-// must never panic, and what it accepts must answer.
+// must never panic, and what it accepts must answer. Seeds are in
+// testdata/fuzz/FuzzParseOCSPRequest: requests made by `openssl ocsp
+// -reqout` (SHA-1, SHA-256 and SHA-384 CertIDs, with and without a nonce,
+// two certificates, a signed request) and broken ones.
 func FuzzParseOCSPRequest(f *testing.F) {
 	h := newHierarchy(f)
 	leaf := h.issue(f, ClientTemplate("u-1", "fuzz", time.Hour), newKey(f, "ecdsa"))

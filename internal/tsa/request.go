@@ -2,6 +2,7 @@ package tsa
 
 import (
 	"crypto"
+	"encoding/asn1"
 	"fmt"
 
 	"github.com/digitorus/timestamp"
@@ -27,9 +28,9 @@ func refuse(f timestamp.FailureInfo, format string, args ...any) *RequestError {
 }
 
 // ParseRequest decodes a DER TimeStampReq (RFC 3161, 2.4.1) from an
-// untrusted client: one request, no trailing bytes, an accepted hash with a
-// digest of its length, a nonce of at most 256 bits and no critical
-// extension. It never panics.
+// untrusted client: one version 1 request, no trailing bytes, an accepted
+// hash with a digest of its length, a nonce of at most 256 bits and no
+// critical extension. It never panics.
 func ParseRequest(der []byte) (req *timestamp.Request, err error) {
 	defer func() {
 		if r := recover(); r != nil { // belt and braces: the decoder reads untrusted bytes
@@ -45,6 +46,10 @@ func ParseRequest(der []byte) (req *timestamp.Request, err error) {
 	req, err = timestamp.ParseRequest(der)
 	if err != nil {
 		return nil, refuse(timestamp.BadDataFormat, "malformed request: %v", err)
+	}
+	var head struct{ Version int } // the decoder above does not look at it
+	if _, err := asn1.Unmarshal(der, &head); err != nil || head.Version != 1 {
+		return nil, refuse(timestamp.BadDataFormat, "request version %d is not 1 (RFC 3161)", head.Version)
 	}
 	ok := false
 	for _, h := range Hashes {
