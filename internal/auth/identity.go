@@ -51,8 +51,41 @@ type Settings struct {
 	Require2FA bool `json:"require_2fa"`
 	// TeamsEnabled turns teams on: team keypairs and releases are scoped
 	// to their members.
-	TeamsEnabled bool      `json:"teams_enabled"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	TeamsEnabled bool `json:"teams_enabled"`
+	// ReleaseApprovals is how many approvals an offline release needs, from
+	// 1 to 10 (default 1). A request keeps the number it was made with.
+	ReleaseApprovals int `json:"release_approvals"`
+	// RotationSeconds is the dynamic-keypair rotation interval in seconds,
+	// from 60 to 86400 (default 900, 15 minutes).
+	RotationSeconds int       `json:"rotation_interval_seconds"`
+	UpdatedAt       time.Time `json:"updated_at"`
+}
+
+// Defaults and bounds of the release and rotation settings. The store
+// keeps 0 for a setting never set; [Settings.WithDefaults] fills it in.
+const (
+	DefaultReleaseApprovals = 1
+	MaxReleaseApprovals     = 10
+	DefaultRotation         = 15 * time.Minute
+	MinRotation             = time.Minute
+	MaxRotation             = 24 * time.Hour
+)
+
+// WithDefaults returns s with the defaults in place of the settings never
+// set. Readers of the store call it; [Service.Settings] already has.
+func (s Settings) WithDefaults() Settings {
+	if s.ReleaseApprovals == 0 {
+		s.ReleaseApprovals = DefaultReleaseApprovals
+	}
+	if s.RotationSeconds == 0 {
+		s.RotationSeconds = int(DefaultRotation / time.Second)
+	}
+	return s
+}
+
+// RotationInterval is the rotation interval, the default if never set.
+func (s Settings) RotationInterval() time.Duration {
+	return time.Duration(s.WithDefaults().RotationSeconds) * time.Second
 }
 
 // Grants are what authorization needs of a user beyond its roles and
@@ -67,7 +100,9 @@ type Grants struct {
 
 // Credentials are what one request's credentials resolve to, read in one
 // query: the token, its user with grants, the presented client certificate
-// (nil if none was presented or it is unknown) and the account settings.
+// (nil if none was presented or it is unknown) and the account settings
+// that authentication needs (2FA and teams; the release and rotation
+// settings are read where they are used).
 type Credentials struct {
 	Token    *Token
 	User     *User

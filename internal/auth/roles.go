@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"time"
 
 	"github.com/signet-project/signet/internal/errs"
 	"github.com/signet-project/signet/internal/guard"
@@ -119,23 +120,43 @@ func (s *Service) DeleteRole(ctx context.Context, p policy.Principal, name strin
 
 // SettingsUpdate changes the settings that are set.
 type SettingsUpdate struct {
-	Require2FA   *bool `json:"require_2fa,omitempty"`
-	TeamsEnabled *bool `json:"teams_enabled,omitempty"`
+	Require2FA       *bool `json:"require_2fa,omitempty"`
+	TeamsEnabled     *bool `json:"teams_enabled,omitempty"`
+	ReleaseApprovals *int  `json:"release_approvals,omitempty"`
+	RotationSeconds  *int  `json:"rotation_interval_seconds,omitempty"`
 }
 
-// Settings returns the account settings, to any user.
+// Validate checks the bounds of the settings being changed.
+func (r SettingsUpdate) Validate() error {
+	if n := r.ReleaseApprovals; n != nil && (*n < 1 || *n > MaxReleaseApprovals) {
+		return errs.BadRequest("invalid_release_approvals", "release_approvals must be from 1 to %d, got %d", MaxReleaseApprovals, *n)
+	}
+	if n := r.RotationSeconds; n != nil {
+		if d := time.Duration(*n) * time.Second; d < MinRotation || d > MaxRotation {
+			return errs.BadRequest("invalid_rotation_interval", "rotation_interval_seconds must be from %d (1m) to %d (24h), got %d",
+				int(MinRotation/time.Second), int(MaxRotation/time.Second), *n)
+		}
+	}
+	return nil
+}
+
+// Settings returns the account settings, to any user, with the defaults in
+// place of the settings never set.
 func (s *Service) Settings(ctx context.Context) (Settings, error) {
 	set, err := s.Store.Settings(ctx)
 	if err != nil {
 		return set, errs.Internal(err)
 	}
-	return set, nil
+	return set.WithDefaults(), nil
 }
 
 // UpdateSettings changes the account settings (settings.manage).
 func (s *Service) UpdateSettings(ctx context.Context, p policy.Principal, r SettingsUpdate) (Settings, error) {
 	t := guard.Target{Type: "Settings", Action: "Update", ID: "account", Name: "account"}
 	if err := s.check(ctx, p, policy.Request{Action: policy.SettingsManage}, t); err != nil {
+		return Settings{}, err
+	}
+	if err := r.Validate(); err != nil {
 		return Settings{}, err
 	}
 	set, err := s.Settings(ctx)
@@ -147,6 +168,12 @@ func (s *Service) UpdateSettings(ctx context.Context, p policy.Principal, r Sett
 	}
 	if r.TeamsEnabled != nil {
 		set.TeamsEnabled = *r.TeamsEnabled
+	}
+	if r.ReleaseApprovals != nil {
+		set.ReleaseApprovals = *r.ReleaseApprovals
+	}
+	if r.RotationSeconds != nil {
+		set.RotationSeconds = *r.RotationSeconds
 	}
 	set.UpdatedAt = s.now()
 	return set, storeErr(s.Store.UpdateSettings(ctx, set, s.event(ctx, p, t)), "settings")

@@ -9,10 +9,21 @@
 // inside it, and completed after it or once closed; a pending release whose
 // window ends unapproved has failed. [Service.Tick] audits the moves that
 // time makes.
+//
+// # Concurrency
+//
+// Every change of a release but a budget reservation (a decision, an edit,
+// a close) reads the release, decides, and writes it back only if nobody
+// changed it in between: [Store.UpdateRelease] is conditional on
+// [Release.Revision]. A change that lost the race is worked out again on
+// the newer release, so no decision or edit is lost, and one that keeps
+// losing is refused with release_conflict. Approvals are rows, one per
+// approver.
 package release
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -70,6 +81,9 @@ type Release struct {
 	CreatedBy         string     `json:"created_by"`
 	CreatedAt         time.Time  `json:"created_at"`
 	UpdatedAt         time.Time  `json:"updated_at"`
+	// Revision counts the changes made to the release (budget reservations
+	// aside); see Store.UpdateRelease.
+	Revision int64 `json:"revision"`
 }
 
 // Effective returns the status at now.
@@ -114,6 +128,27 @@ type Filter struct {
 	Limit   int
 }
 
+// Errors of Store.UpdateRelease.
+var (
+	// ErrStale: the release changed since it was read (its revision moved
+	// on, or, for a smaller budget, more signatures were used): read it
+	// again and retry.
+	ErrStale = errors.New("release: changed since it was read")
+	// ErrDecided: the approver has already decided on the release.
+	ErrDecided = errors.New("release: the approver has already decided")
+)
+
+// Edit is what Store.UpdateRelease writes besides the release's fields.
+type Edit struct {
+	// Decision, if not nil, is one approver's decision to record.
+	Decision *Approval
+	// ClearApprovals deletes the release's approvals (an edit voided them);
+	// the release's Approvals should then be empty.
+	ClearApprovals bool
+	// Events are appended to the audit log in the same transaction.
+	Events []*audit.Event
+}
+
 // Store persists releases. Mutations commit their audit event in the same
 // transaction.
 type Store interface {
@@ -121,14 +156,23 @@ type Store interface {
 	// another live release (one whose end is after r.CreatedAt and that is
 	// pending or approved).
 	CreateRelease(ctx context.Context, r *Release, ev *audit.Event) error
-	// GetRelease finds a release by id; store.ErrNotFound if none.
+	// GetRelease finds a release, with its approvals, by id;
+	// store.ErrNotFound if none.
 	GetRelease(ctx context.Context, id string) (*Release, error)
+	// ListReleases returns releases with their approvals.
 	ListReleases(ctx context.Context, f Filter) ([]*Release, error)
 	// UpdateRelease writes every field of r but Used (which only the
-	// reservation methods change); store.ErrConflict as for CreateRelease.
-	UpdateRelease(ctx context.Context, r *Release, ev *audit.Event) error
+	// reservation methods change) and Approvals, records e.Decision or
+	// clears the approvals as e says, and appends e.Events, in one
+	// transaction, only if the stored release is still at r.Revision and
+	// has used no more than r.MaxSignatures; it then increments r.Revision.
+	// ErrStale if the release changed since it was read; ErrDecided if
+	// e.Decision's approver has decided already; store.ErrNotFound if there
+	// is no such release; store.ErrConflict as for CreateRelease.
+	UpdateRelease(ctx context.Context, r *Release, e Edit) error
 	// LiveReleaseFor returns the pending or approved release holding the
-	// keypair whose window has not ended at now; store.ErrNotFound if none.
+	// keypair whose window has not ended at now, without its approvals
+	// (signing needs none); store.ErrNotFound if none.
 	LiveReleaseFor(ctx context.Context, keypairID string, now time.Time) (*Release, error)
 	// Reserve atomically takes n signatures from the release's budget: one
 	// conditional UPDATE, so that on any number of nodes the budget is never

@@ -37,11 +37,6 @@ type UpdateRequest struct {
 	MaxSignatures *int       `json:"max_signatures,omitempty"`
 }
 
-// onlyLabels reports whether u changes nothing but name, version and note.
-func (u UpdateRequest) onlyLabels() bool {
-	return u.Team == nil && u.Keypairs == nil && u.Participants == nil && u.Start == nil && u.End == nil && u.MaxSignatures == nil
-}
-
 // MaxWindow is the longest release window.
 const MaxWindow = 366 * 24 * time.Hour
 

@@ -32,9 +32,12 @@ type Service struct {
 		GetUser(ctx context.Context, idOrName string) (*auth.User, error)
 	}
 	Guard *guard.Guard
-	// ApprovalsRequired is the account setting for offline releases (default 1).
-	ApprovalsRequired func() int
-	Notify            Notifier // optional
+	// Settings reads the account settings, among them the approvals an
+	// offline release needs; read on every request, so every node agrees.
+	Settings interface {
+		Settings(ctx context.Context) (auth.Settings, error)
+	}
+	Notify Notifier // optional
 }
 
 func target(action string, r *Release) guard.Target {
@@ -83,9 +86,10 @@ func (s *Service) Create(ctx context.Context, p policy.Principal, req CreateRequ
 	}
 	r.Status = StatusApproved
 	if r.Type == TypeOffline {
-		if r.ApprovalsRequired = s.approvals(); r.ApprovalsRequired > 0 {
-			r.Status = StatusPending
+		if r.ApprovalsRequired, err = s.approvals(ctx); err != nil {
+			return nil, err
 		}
+		r.Status = StatusPending
 	}
 	if err := s.Store.CreateRelease(ctx, r, s.Guard.Event(ctx, p, target(action, r), audit.Allowed, "")); err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -99,11 +103,17 @@ func (s *Service) Create(ctx context.Context, p policy.Principal, req CreateRequ
 	return r, nil
 }
 
-func (s *Service) approvals() int {
-	if s.ApprovalsRequired == nil {
-		return 1
+// approvals returns the account setting: how many approvals an offline
+// release needs.
+func (s *Service) approvals(ctx context.Context) (int, error) {
+	if s.Settings == nil {
+		return auth.DefaultReleaseApprovals, nil
 	}
-	return s.ApprovalsRequired()
+	set, err := s.Settings.Settings(ctx)
+	if err != nil {
+		return 0, errs.Internal(err)
+	}
+	return set.WithDefaults().ReleaseApprovals, nil
 }
 
 // keypairs resolves refs to ids; test releases take test keypairs only, and

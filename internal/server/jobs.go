@@ -43,7 +43,13 @@ func (s *Server) RunJobs(ctx context.Context) {
 	if !held {
 		return
 	}
-	n, err := s.keypairs.RotateDue(ctx, s.opts.RotateEvery)
+	// The interval is an account setting, read afresh so every node agrees.
+	set, err := s.opts.Store.Settings(ctx)
+	if err != nil {
+		log.Error("dynamic key rotation: reading the settings", "err", err)
+		return
+	}
+	n, err := s.keypairs.RotateDue(ctx, set.RotationInterval())
 	if err != nil && ctx.Err() == nil {
 		log.Error("dynamic key rotation", "err", err)
 	}

@@ -44,12 +44,6 @@ type Options struct {
 	MaxBatch int // journal group-commit cap
 	Log      *slog.Logger
 	Now      func() time.Time
-	// ReleaseApprovals is the number of approvals an offline release needs
-	// (account setting; nil means 1).
-	ReleaseApprovals func() int
-	// RotateEvery is the dynamic-key rotation interval (account setting;
-	// default 15 minutes).
-	RotateEvery time.Duration
 	// JobEvery is how often background jobs run (default 15 seconds).
 	JobEvery time.Duration
 	// Notifier tells approvers about offline releases waiting for them
@@ -84,9 +78,6 @@ func New(o Options) *Server {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	if o.RotateEvery == 0 {
-		o.RotateEvery = 15 * time.Minute
-	}
 	if o.JobEvery == 0 {
 		o.JobEvery = 15 * time.Second
 	}
@@ -104,7 +95,7 @@ func New(o Options) *Server {
 	kps := &keypair.Service{Store: o.Store, Backends: o.Backends, Guard: g, DefaultStorage: o.DefaultStorage}
 	sg := &signing.Service{Keypairs: kps, Releases: o.Store, Journal: j, Guard: g, Observe: m.ObserveSign,
 		OnError: func(err error) { o.Log.Error("after signing", "err", err) }}
-	rel := &release.Service{Store: o.Store, Keypairs: kps, Users: o.Store, Guard: g, ApprovalsRequired: o.ReleaseApprovals,
+	rel := &release.Service{Store: o.Store, Keypairs: kps, Users: o.Store, Guard: g, Settings: o.Store,
 		Notify: o.Notifier}
 	id := &auth.Service{Store: o.Store, Guard: g, CA: o.ClientCA, Keyring: o.Keyring}
 	pk := newPKI(o, kps, g)

@@ -87,7 +87,8 @@ func WithCA(ca *pki.CA) Option { return func(o *options) { o.ca = ca } }
 // WithClock injects the server's clock.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
-// WithReleaseApprovals sets how many approvals an offline release needs.
+// WithReleaseApprovals sets the account setting: how many approvals an
+// offline release needs.
 func WithReleaseApprovals(n int) Option { return func(o *options) { o.approvals = n } }
 
 // WithTimestampURLs sends the signing API's time-stamp requests to these
@@ -160,8 +161,14 @@ func Start(t testing.TB, opts ...Option) *Env {
 		PKI: server.PKIOptions{TimestampURLs: o.tsaURLs},
 	})
 	if o.approvals > 0 {
-		n := o.approvals
-		srv.API.Releases.ApprovalsRequired = func() int { return n }
+		set, err := st.Settings(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.ReleaseApprovals = o.approvals
+		if err := st.UpdateSettings(context.Background(), set, event("Settings", "account")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

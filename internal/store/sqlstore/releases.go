@@ -11,34 +11,29 @@ import (
 	"github.com/signet-project/signet/internal/release"
 )
 
+// releaseCols are the columns a release is read from and inserted with.
+// Approvals live in release_approvals (approvals_json, which held them
+// before migration 0006, is written empty and never read).
 const releaseCols = `id, name, version, category, team, type, status, keypairs_json, participants_json,
-	start_at, end_at, max_signatures, used, note, approvals_required, approvals_json,
+	start_at, end_at, max_signatures, used, note, approvals_required, revision,
 	created_by, created_at, updated_at`
 
 // releaseArgs returns r's columns in releaseCols order.
 func releaseArgs(r *release.Release) ([]any, error) {
-	enc := func(v any) (string, error) {
-		b, err := json.Marshal(v)
+	enc := func(v []string) (string, error) {
+		b, err := json.Marshal(orEmpty(v))
 		return string(b), err
 	}
-	kps, err := enc(orEmpty(r.Keypairs))
+	kps, err := enc(r.Keypairs)
 	if err != nil {
 		return nil, err
 	}
-	parts, err := enc(orEmpty(r.Participants))
-	if err != nil {
-		return nil, err
-	}
-	approvals := r.Approvals
-	if approvals == nil {
-		approvals = []release.Approval{}
-	}
-	apps, err := enc(approvals)
+	parts, err := enc(r.Participants)
 	if err != nil {
 		return nil, err
 	}
 	return []any{r.ID, r.Name, r.Version, r.Category, r.Team, r.Type, r.Status, kps, parts,
-		micros(r.Start), micros(r.End), r.MaxSignatures, r.Used, r.Note, r.ApprovalsRequired, apps,
+		micros(r.Start), micros(r.End), r.MaxSignatures, r.Used, r.Note, r.ApprovalsRequired, r.Revision,
 		r.CreatedBy, micros(r.CreatedAt), micros(r.UpdatedAt)}, nil
 }
 
@@ -51,10 +46,10 @@ func orEmpty(s []string) []string {
 
 func scanRelease(s interface{ Scan(...any) error }) (*release.Release, error) {
 	var r release.Release
-	var kps, parts, apps string
+	var kps, parts string
 	var start, end, created, updated int64
 	err := s.Scan(&r.ID, &r.Name, &r.Version, &r.Category, &r.Team, &r.Type, &r.Status, &kps, &parts,
-		&start, &end, &r.MaxSignatures, &r.Used, &r.Note, &r.ApprovalsRequired, &apps,
+		&start, &end, &r.MaxSignatures, &r.Used, &r.Note, &r.ApprovalsRequired, &r.Revision,
 		&r.CreatedBy, &created, &updated)
 	if err != nil {
 		return nil, err
@@ -62,12 +57,13 @@ func scanRelease(s interface{ Scan(...any) error }) (*release.Release, error) {
 	r.Start, r.End, r.CreatedAt, r.UpdatedAt = fromMicros(start), fromMicros(end), fromMicros(created), fromMicros(updated)
 	for _, c := range []struct {
 		s   string
-		dst any
-	}{{kps, &r.Keypairs}, {parts, &r.Participants}, {apps, &r.Approvals}} {
+		dst *[]string
+	}{{kps, &r.Keypairs}, {parts, &r.Participants}} {
 		if err := json.Unmarshal([]byte(c.s), c.dst); err != nil {
 			return nil, fmt.Errorf("release %s: %w", r.ID, err)
 		}
 	}
+	r.Approvals = []release.Approval{}
 	return &r, nil
 }
 
@@ -84,7 +80,8 @@ func (db *DB) CreateRelease(ctx context.Context, r *release.Release, ev *audit.E
 		return err
 	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, db.d.rebind(insertSQL("releases", releaseCols, ncols(releaseCols), 1)), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, db.d.rebind(insertSQL("releases", releaseCols+", approvals_json", ncols(releaseCols)+1, 1)),
+			append(args, "[]")...); err != nil {
 			return db.wrap(err, "release %q", r.Name)
 		}
 		if err := db.claimKeypairs(ctx, tx, r, r.CreatedAt); err != nil {
@@ -118,11 +115,16 @@ func (db *DB) claimKeypairs(ctx context.Context, tx *sql.Tx, r *release.Release,
 	return nil
 }
 
-// GetRelease finds a release by id.
+// GetRelease finds a release by id. The approvals are read after the
+// release: a decision made in between has moved the revision on, so a
+// change worked out from this read cannot be written (release.ErrStale).
 func (db *DB) GetRelease(ctx context.Context, id string) (*release.Release, error) {
 	row := db.r.QueryRowContext(ctx, db.d.rebind(`SELECT `+releaseCols+` FROM releases WHERE id = ?`), id)
 	r, err := scanRelease(row)
-	return r, db.wrap(err, "release %q", id)
+	if err != nil {
+		return nil, db.wrap(err, "release %q", id)
+	}
+	return r, db.loadApprovals(ctx, []*release.Release{r})
 }
 
 // ListReleases returns releases ordered by id.
@@ -149,30 +151,11 @@ func (db *DB) ListReleases(ctx context.Context, f release.Filter) ([]*release.Re
 		}
 		out = append(out, r)
 	}
-	return out, db.wrap(rows.Err(), "releases: listing")
-}
-
-// UpdateRelease writes every field but Used and re-claims the keypairs.
-func (db *DB) UpdateRelease(ctx context.Context, r *release.Release, ev *audit.Event) error {
-	fillTime(&r.UpdatedAt)
-	args, err := releaseArgs(r)
-	if err != nil {
-		return err
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "releases: listing")
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.d.rebind(`UPDATE releases SET name = ?, version = ?, category = ?, team = ?,
-			type = ?, status = ?, keypairs_json = ?, participants_json = ?, start_at = ?, end_at = ?,
-			max_signatures = ?, note = ?, approvals_required = ?, approvals_json = ?, updated_at = ?
-			WHERE id = ?`), args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9],
-			args[10], args[11], args[13], args[14], args[15], args[18], r.ID)
-		if err := db.affected(res, err, "release %s", r.ID); err != nil {
-			return err
-		}
-		if err := db.claimKeypairs(ctx, tx, r, r.UpdatedAt); err != nil {
-			return err
-		}
-		return db.appendEvent(ctx, tx, ev)
-	})
+	rows.Close()
+	return out, db.loadApprovals(ctx, out)
 }
 
 // LiveReleaseFor returns the live release holding the keypair at now.

@@ -61,6 +61,10 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"Certificates", testCertificates},
 		{"Profiles", testProfiles},
 		{"TimestampLog", testTimestampLog},
+		{"ReleaseRevisions", testReleaseRevisions},
+		{"ReleaseDecisions", testReleaseDecisions},
+		{"ReleaseConcurrentDecisions", testReleaseConcurrentDecisions},
+		{"ReleaseSettings", testReleaseSettings},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

@@ -1,0 +1,163 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/signet-project/signet/internal/audit"
+	"github.com/signet-project/signet/internal/auth"
+	"github.com/signet-project/signet/internal/release"
+	"github.com/signet-project/signet/internal/server"
+	"github.com/signet-project/signet/internal/store"
+)
+
+func newRelease(id string, kps ...string) *release.Release {
+	return &release.Release{ID: id, Name: "name-" + id, Version: "1.0", Category: release.CategoryStandard,
+		Type: release.TypeOffline, Status: release.StatusPending, Keypairs: kps, Participants: []string{"u-alice"},
+		Start: at(0), End: at(3600), MaxSignatures: 10, ApprovalsRequired: 2, Approvals: []release.Approval{},
+		CreatedBy: "u-alice", CreatedAt: at(1), UpdatedAt: at(1)}
+}
+
+// testReleaseRevisions: every update is conditional on the revision read;
+// a stale one is refused and changes nothing.
+func testReleaseRevisions(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	r := newRelease("rel-1", "kp-1")
+	must(t, s.CreateRelease(ctx, r, event(1, "Request", r.ID)))
+	got, err := s.GetRelease(ctx, r.ID)
+	must(t, err)
+	same(t, "created", got, r)
+
+	first, second := *got, *got
+	first.Note = "first"
+	must(t, s.UpdateRelease(ctx, &first, release.Edit{Events: []*audit.Event{event(2, "Update", r.ID)}}))
+	if first.Revision != 1 {
+		t.Fatalf("revision after one update: %d", first.Revision)
+	}
+	second.Note = "second"
+	wantErr(t, "update from a stale read", s.UpdateRelease(ctx, &second, release.Edit{Events: []*audit.Event{event(3, "Update", r.ID)}}), release.ErrStale)
+	got, err = s.GetRelease(ctx, r.ID)
+	must(t, err)
+	if got.Note != "first" || got.Revision != 1 {
+		t.Fatalf("after a stale update: note %q revision %d", got.Note, got.Revision)
+	}
+	missing := newRelease("rel-none")
+	wantErr(t, "update of a missing release", s.UpdateRelease(ctx, missing, release.Edit{}), store.ErrNotFound)
+
+	// A budget smaller than what is used is stale too: the reservation won.
+	ok, err := s.Reserve(ctx, r.ID, 3)
+	if err != nil || !ok {
+		t.Fatalf("reserve: %v %v", ok, err)
+	}
+	small := *got
+	small.MaxSignatures = 2
+	wantErr(t, "budget below use", s.UpdateRelease(ctx, &small, release.Edit{}), release.ErrStale)
+	if n := auditCount(t, s); n != 2 {
+		t.Fatalf("%d audit records, want 2 (refused updates write none)", n)
+	}
+}
+
+// testReleaseDecisions: decisions are rows, one per approver, read back
+// in order; clearing them deletes them.
+func testReleaseDecisions(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	r := newRelease("rel-2", "kp-2")
+	must(t, s.CreateRelease(ctx, r, event(1, "Request", r.ID)))
+	decide := func(r *release.Release, i int, user, decision string) error {
+		a := release.Approval{UserID: user, UserName: "name-" + user, Decision: decision, Comment: "c" + user, At: at(i)}
+		r.Approvals = append(r.Approvals, a)
+		return s.UpdateRelease(ctx, r, release.Edit{Decision: &a, Events: []*audit.Event{event(i, "Approve", r.ID)}})
+	}
+	must(t, decide(r, 10, "u-bob", "approve"))
+	must(t, decide(r, 11, "u-carol", "approve"))
+	got, err := s.GetRelease(ctx, r.ID)
+	must(t, err)
+	same(t, "approvals", got.Approvals, r.Approvals)
+	again := *got
+	wantErr(t, "a second decision of one approver", decide(&again, 12, "u-bob", "reject"), release.ErrDecided)
+	list, err := s.ListReleases(ctx, release.Filter{})
+	must(t, err)
+	if len(list) != 1 || len(list[0].Approvals) != 2 {
+		t.Fatalf("listed: %+v", list)
+	}
+
+	got.Status, got.Approvals = release.StatusPending, []release.Approval{}
+	must(t, s.UpdateRelease(ctx, got, release.Edit{ClearApprovals: true, Events: []*audit.Event{event(13, "ClearApprovals", r.ID)}}))
+	got, err = s.GetRelease(ctx, r.ID)
+	must(t, err)
+	if len(got.Approvals) != 0 || got.Revision != 3 {
+		t.Fatalf("after clearing: %d approvals, revision %d", len(got.Approvals), got.Revision)
+	}
+	must(t, decide(got, 14, "u-bob", "approve")) // bob may decide on the new request
+}
+
+// testReleaseConcurrentDecisions: approvers deciding at once, each
+// retrying on release.ErrStale from a fresh read, all get counted.
+func testReleaseConcurrentDecisions(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	const n = 8
+	r := newRelease("rel-3", "kp-3")
+	r.ApprovalsRequired = n
+	must(t, s.CreateRelease(ctx, r, event(1, "Request", r.ID)))
+	var wg sync.WaitGroup
+	errc := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errc <- approveWithRetry(ctx, s, r.ID, fmt.Sprintf("u-%d", i), 100+i)
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		must(t, err)
+	}
+	got, err := s.GetRelease(ctx, r.ID)
+	must(t, err)
+	if len(got.Approvals) != n || got.Status != release.StatusApproved || got.Revision != n {
+		t.Fatalf("after %d concurrent approvals: %d recorded, status %s, revision %d", n, len(got.Approvals), got.Status, got.Revision)
+	}
+}
+
+func approveWithRetry(ctx context.Context, s server.Store, id, user string, i int) error {
+	for attempt := 0; attempt < 100; attempt++ {
+		r, err := s.GetRelease(ctx, id)
+		if err != nil {
+			return err
+		}
+		a := release.Approval{UserID: user, UserName: user, Decision: "approve", At: at(i)}
+		r.Approvals = append(r.Approvals, a)
+		if len(r.Approvals) >= r.ApprovalsRequired {
+			r.Status = release.StatusApproved
+		}
+		ev := event(i*1000+attempt, "Approve", id)
+		err = s.UpdateRelease(ctx, r, release.Edit{Decision: &a, Events: []*audit.Event{ev}})
+		if !errors.Is(err, release.ErrStale) {
+			return err
+		}
+	}
+	return fmt.Errorf("%s: still stale after 100 attempts", user)
+}
+
+// testReleaseSettings: the account settings of releases and dynamic keys
+// round-trip; 0 (never set) reads as 0 and means the default.
+func testReleaseSettings(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	set, err := s.Settings(ctx)
+	must(t, err)
+	if set.ReleaseApprovals != 0 || set.RotationSeconds != 0 {
+		t.Fatalf("settings never set: %+v", set)
+	}
+	if d := set.WithDefaults(); d.ReleaseApprovals != auth.DefaultReleaseApprovals || set.RotationInterval() != auth.DefaultRotation {
+		t.Fatalf("defaults: %+v", d)
+	}
+	want := auth.Settings{TeamsEnabled: true, ReleaseApprovals: 3, RotationSeconds: 120, UpdatedAt: at(5)}
+	must(t, s.UpdateSettings(ctx, want, event(1, "Update", "account")))
+	set, err = s.Settings(ctx)
+	must(t, err)
+	same(t, "settings", set, want)
+}
