@@ -4,6 +4,7 @@ package policy
 // the keypair of a signing request.
 type Release struct {
 	ID          string
+	Name        string // what messages call it
 	Status      string // effective status now: pending, not_started, in_progress, completed
 	Participant bool   // the principal takes part in it
 	Remaining   int    // signatures left in its budget
@@ -22,23 +23,32 @@ func signWindow(kp *Keypair, rel *Release) Decision {
 		return Decision{Allow: true}
 	}
 	inWindow := rel.Status == "in_progress"
+	name := rel.label()
 	if offline {
 		switch {
 		case rel.Status == "pending":
-			return deny("release_not_approved", "keypair is offline and its release "+rel.ID+" is not approved yet")
+			return deny("release_not_approved", "keypair is offline and its release "+name+" is not approved yet")
 		case rel.Status == "not_started":
-			return deny("release_not_started", "keypair is offline and the window of release "+rel.ID+" has not started")
+			return deny("release_not_started", "keypair is offline and the window of release "+name+" has not started")
 		case !inWindow:
-			return deny("release_ended", "keypair is offline and the window of release "+rel.ID+" has ended")
+			return deny("release_ended", "keypair is offline and the window of release "+name+" has ended")
 		case !rel.Participant:
-			return deny("not_release_participant", "keypair is offline and you are not a participant of release "+rel.ID)
+			return deny("not_release_participant", "keypair is offline and you are not a participant of release "+name)
 		}
 	}
 	if !inWindow || !rel.Participant {
 		return Decision{Allow: true}
 	}
 	if rel.Remaining <= 0 {
-		return deny("release_quota_exhausted", "release "+rel.ID+" has used all its signatures")
+		return deny("release_quota_exhausted", "release "+name+" has used all its signatures")
 	}
 	return Decision{Allow: true, Counts: true}
+}
+
+// label names the release in messages: its name, else its id.
+func (r *Release) label() string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.ID
 }

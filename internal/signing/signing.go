@@ -253,7 +253,7 @@ func (s *Service) release(ctx context.Context, p policy.Principal, kp *keypair.K
 	if err != nil {
 		return nil, nil, errs.Wrap(err, http.StatusServiceUnavailable, "store_unavailable", "cannot read the releases of keypair %s now", kp.Alias)
 	}
-	return rel, &policy.Release{ID: rel.ID, Status: rel.Effective(now), Participant: rel.HasParticipant(p.UserID),
+	return rel, &policy.Release{ID: rel.ID, Name: rel.Name, Status: rel.Effective(now), Participant: rel.HasParticipant(p.UserID),
 		Remaining: rel.MaxSignatures - rel.Used}, nil
 }
 
