@@ -3,8 +3,10 @@ package journal
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/signet-project/signet/internal/siglog"
 )
@@ -15,9 +17,13 @@ type memWriter struct {
 	mu      sync.Mutex
 	batches [][]Entry
 	gate    chan struct{} // when set, each write waits for a token
+	entered chan int      // when set, told the size of each batch before it waits
 }
 
 func (m *memWriter) WriteBatch(_ context.Context, b []Entry) error {
+	if m.entered != nil {
+		m.entered <- len(b)
+	}
 	if m.gate != nil {
 		<-m.gate
 	}
@@ -115,5 +121,69 @@ func TestCloseFlushesAndRefuses(t *testing.T) {
 	}
 	if b, e := w.count(); b != 1 || e != 2 {
 		t.Fatalf("batches=%d entries=%d, want 1 and 2", b, e)
+	}
+}
+
+func TestLingerFillsBatchToPreviousSize(t *testing.T) {
+	w := &memWriter{gate: make(chan struct{}), entered: make(chan int)}
+	// A linger far beyond the test: the batch is written when it is full,
+	// never because time ran out.
+	j := New(w, WithLinger(time.Hour))
+	defer j.Close()
+	var wg sync.WaitGroup
+	commit := func(id string) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := j.Commit(context.Background(), entry(id)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	queued := func(n int) {
+		for len(j.reqs) != n {
+			runtime.Gosched()
+		}
+	}
+	commit("a")
+	if got := <-w.entered; got != 1 {
+		t.Fatalf("first batch of %d, want 1", got)
+	}
+	commit("b")
+	commit("c")
+	commit("d")
+	queued(3)
+	w.gate <- struct{}{} // a is written; b, c and d were waiting
+	if got := <-w.entered; got != 3 {
+		t.Fatalf("second batch of %d, want 3", got)
+	}
+	w.gate <- struct{}{}
+	commit("e") // alone in the queue: the writer waits for two more
+	commit("f")
+	commit("g")
+	if got := <-w.entered; got != 3 {
+		t.Fatalf("third batch of %d, want 3: the writer did not wait for a full batch", got)
+	}
+	w.gate <- struct{}{}
+	wg.Wait()
+}
+
+func TestCloseEndsLinger(t *testing.T) {
+	w := &memWriter{}
+	j := New(w, WithLinger(time.Hour))
+	var wg sync.WaitGroup
+	for range 3 { // a batch of one or more, so that a later lone commit lingers
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = j.Commit(context.Background(), entry("x")) }()
+	}
+	wg.Wait()
+	done := make(chan error, 1)
+	go func() { done <- j.Commit(context.Background(), entry("y")) }()
+	for len(j.reqs) != 0 {
+		runtime.Gosched()
+	}
+	j.Close() // must not wait out the linger
+	if err := <-done; err != nil && !errors.Is(err, ErrClosed) {
+		t.Fatal(err)
 	}
 }
