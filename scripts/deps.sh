@@ -5,7 +5,7 @@ set -euo pipefail
 
 need_main=(gcc libc6-dev make git openssl ca-certificates curl zip unzip shellcheck
   softhsm2 opensc postgresql libp11-kit-dev libengine-pkcs11-openssl
-  gnupg-pkcs11-scd apksigner msitools wixl gcab openjdk-17-jdk-headless
+  gnupg-pkcs11-scd gpg gpg-agent gpgconf apksigner msitools wixl gcab openjdk-17-jdk-headless
   gnome-keyring dbus-daemon python3-aiosmtpd)
 need_backports=(pkcs11-provider osslsigncode)
 
