@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -67,12 +68,18 @@ func settingsCmd() *cobra.Command {
 		func(cmd *cobra.Command, s *auth.Service, _ []string) error {
 			set, err := s.Settings(cmd.Context())
 			if err == nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "require_2fa: %v\nteams_enabled: %v\n", set.Require2FA, set.TeamsEnabled)
+				printSettings(cmd, set)
 			}
 			return err
 		})
-	var require2FA, teams bool
-	set := identityCmd("set", "Change account settings", "  signetd settings set --require-2fa=true --teams=true -c signetd.yaml", cobra.NoArgs,
+	var (
+		require2FA, teams bool
+		approvals         int
+		rotation          time.Duration
+	)
+	set := identityCmd("set", "Change account settings",
+		"  signetd settings set --require-2fa=true --teams=true -c signetd.yaml\n"+
+			"  signetd settings set --release-approvals 2 --rotation-interval 30m -c signetd.yaml", cobra.NoArgs,
 		func(cmd *cobra.Command, s *auth.Service, _ []string) error {
 			var u auth.SettingsUpdate
 			if cmd.Flags().Changed("require-2fa") {
@@ -81,14 +88,33 @@ func settingsCmd() *cobra.Command {
 			if cmd.Flags().Changed("teams") {
 				u.TeamsEnabled = &teams
 			}
+			if cmd.Flags().Changed("release-approvals") {
+				u.ReleaseApprovals = &approvals
+			}
+			if cmd.Flags().Changed("rotation-interval") {
+				if rotation%time.Second != 0 {
+					return fmt.Errorf("--rotation-interval %s: give whole seconds", rotation)
+				}
+				secs := int(rotation / time.Second)
+				u.RotationSeconds = &secs
+			}
 			set, err := s.UpdateSettings(cmd.Context(), admin, u)
 			if err == nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "require_2fa: %v\nteams_enabled: %v\n", set.Require2FA, set.TeamsEnabled)
+				printSettings(cmd, set)
 			}
 			return err
 		})
 	set.Flags().BoolVar(&require2FA, "require-2fa", false, "require TOTP of every standard user at web sign-in")
 	set.Flags().BoolVar(&teams, "teams", false, "turn teams on: team keypairs and releases are scoped to their members")
+	set.Flags().IntVar(&approvals, "release-approvals", auth.DefaultReleaseApprovals,
+		fmt.Sprintf("approvals an offline release needs (1 to %d; a request keeps the number it was made with)", auth.MaxReleaseApprovals))
+	set.Flags().DurationVar(&rotation, "rotation-interval", auth.DefaultRotation,
+		"how often dynamic keypairs are replaced (1m to 24h)")
 	cmd.AddCommand(show, set)
 	return cmd
+}
+
+func printSettings(cmd *cobra.Command, set auth.Settings) {
+	fmt.Fprintf(cmd.OutOrStdout(), "require_2fa: %v\nteams_enabled: %v\nrelease_approvals: %d\nrotation_interval: %s\n",
+		set.Require2FA, set.TeamsEnabled, set.ReleaseApprovals, set.RotationInterval())
 }
