@@ -3,6 +3,7 @@ package ca
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/signet-project/signet/internal/audit"
@@ -22,13 +23,20 @@ func profileTarget(action, name string) guard.Target {
 	return guard.Target{Type: "Profile", Action: action, ID: name, Name: name}
 }
 
-// CertProfiles lists certificate profiles (profile.view).
+// CertProfiles lists the certificate profiles p may view (profile.view;
+// a team's profiles to those who may view them in that team).
 func (s *Service) CertProfiles(ctx context.Context, p policy.Principal) ([]*CertProfile, error) {
 	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.ProfileView}, profileTarget("List", "")); err != nil {
 		return nil, err
 	}
 	ps, err := s.Profiles.ListCertProfiles(ctx)
-	return ps, storeErr(err, nil)
+	return slices.DeleteFunc(ps, func(prof *CertProfile) bool { return !s.mayView(p, prof.Team) }), storeErr(err, nil)
+}
+
+// mayView reports whether p may view a profile of team ("" for none), as
+// describing it would decide.
+func (s *Service) mayView(p policy.Principal, team string) bool {
+	return policy.Authorize(p, policy.Request{Action: policy.ProfileView, Team: team}, s.Guard.Now()).Allow
 }
 
 // CertProfile returns one certificate profile (profile.view).
@@ -90,13 +98,14 @@ func (s *Service) DeleteCertProfile(ctx context.Context, p policy.Principal, nam
 	return storeErr(s.Profiles.DeleteCertProfile(ctx, name, ev), notFound(certKind, name))
 }
 
-// KeypairProfiles lists keypair profiles (profile.view).
+// KeypairProfiles lists the keypair profiles p may view (profile.view; a
+// team's profiles to those who may view them in that team).
 func (s *Service) KeypairProfiles(ctx context.Context, p policy.Principal) ([]*KeypairProfile, error) {
 	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.ProfileView}, profileTarget("List", "")); err != nil {
 		return nil, err
 	}
 	ps, err := s.Profiles.ListKeypairProfiles(ctx)
-	return ps, storeErr(err, nil)
+	return slices.DeleteFunc(ps, func(prof *KeypairProfile) bool { return !s.mayView(p, prof.Team) }), storeErr(err, nil)
 }
 
 // KeypairProfile returns one keypair profile (profile.view).
