@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
+	"github.com/signet-project/signet/internal/audit"
 	"github.com/signet-project/signet/internal/errs"
 	"github.com/signet-project/signet/internal/guard"
+	"github.com/signet-project/signet/internal/journal"
 	"github.com/signet-project/signet/internal/keypair"
 	"github.com/signet-project/signet/internal/policy"
 )
@@ -80,9 +83,23 @@ func (s *Service) AfterGenerate(ctx context.Context, p policy.Principal, kp *key
 
 // AfterRotate gives a keypair whose key was replaced a new default
 // certificate under the profile of the old one, if it had an issued one.
+//
+// The rotation stands if that fails (the old key is already destroyed):
+// the failure is logged and audited as a failed Certificate/Refresh, and
+// the keypair keeps its old default certificate, which [Service.RunJobs]
+// finds stale and reissues for the current generation on its next run,
+// until it succeeds. Signatures made meanwhile verify under the
+// certificate issued then, which is for the same key.
 func (s *Service) AfterRotate(ctx context.Context, kp *keypair.Keypair) {
-	if err := s.follow(ctx, kp); err != nil {
-		s.log().Error("certificate for a rotated key", "keypair", kp.Alias, "generation", kp.Generation, "err", err)
+	err := s.follow(ctx, kp)
+	if err == nil {
+		return
+	}
+	s.log().Error("certificate for a rotated key; the PKI job retries", "keypair", kp.Alias, "generation", kp.Generation, "err", err)
+	ev := s.Guard.Event(ctx, system, certTarget("Refresh", kp), audit.Failed, errs.As(err).Message)
+	ev.Details = map[string]string{"generation": strconv.Itoa(kp.Generation), "retry": "by the PKI job"}
+	if cerr := s.Guard.Journal.Commit(ctx, journal.Entry{Events: []*audit.Event{ev}}); cerr != nil {
+		s.log().Error("auditing a failed certificate refresh", "keypair", kp.Alias, "err", cerr)
 	}
 }
 
