@@ -44,13 +44,16 @@ func certificateCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "certificate",
 		Aliases: []string{"certificates", "cert"},
-		Short:   "List, describe, download and revoke keypair certificates",
+		Short:   "List, describe, download, revoke keypair certificates; CSRs and imports for external CAs",
 		Long: `Certificates bind a keypair's public key to a name. Signet's private CA
 issues them under a certificate profile ("signet keypair generate-cert", or
 "signet keypair generate --generate-cert"); one is the keypair's default,
-which signing tools and "signet sign --format cms" use.`,
+which signing tools and "signet sign --format cms" use. A certificate from
+an external CA comes through "signet certificate csr" and "signet
+certificate import".`,
 	}
-	cmd.AddCommand(certificateLsCmd(a), certificateDescribeCmd(a), certificateDownloadCmd(a), certificateRevokeCmd(a))
+	cmd.AddCommand(certificateLsCmd(a), certificateDescribeCmd(a), certificateDownloadCmd(a), certificateRevokeCmd(a),
+		certificateCSRCmd(a), certificateImportCmd(a))
 	return cmd
 }
 

@@ -110,8 +110,12 @@ only its hash.`,
 			} else if err := a.show(t, nil); err != nil {
 				return err
 			}
-			a.note("Created API token %s (prefix %s…, expires %s). Its secret is shown once: store it now; Signet keeps only its hash.",
-				t.ID, t.Prefix, at(t.ExpiresAt))
+			expiry := "no expiry"
+			if t.ExpiresAt != nil {
+				expiry = "expires " + at(t.ExpiresAt)
+			}
+			a.note("Created API token %s (prefix %s…, %s). Its secret is shown once: store it now; Signet keeps only its hash.",
+				t.ID, t.Prefix, expiry)
 			return nil
 		},
 	}
