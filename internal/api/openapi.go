@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"path"
 	"reflect"
 	"regexp"
 	"sort"
@@ -106,7 +107,7 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
 	case reflect.Struct:
-		name := t.Name()
+		name := schemaName(t)
 		if _, ok := g.defs[name]; !ok {
 			g.defs[name] = nil // placeholder against recursion
 			props := map[string]any{}
@@ -122,6 +123,19 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"$ref": "#/components/schemas/" + name}
 	}
 	return map[string]any{}
+}
+
+// apiPkg is this package's import path: its types keep their plain names.
+var apiPkg = reflect.TypeOf(API{}).PkgPath()
+
+// schemaName names a struct's schema; types of other packages are qualified
+// by their package (keypair.ImportRequest, ca.ImportRequest), so that two
+// types of one name never share a schema.
+func schemaName(t reflect.Type) string {
+	if t.PkgPath() == apiPkg || t.PkgPath() == "" {
+		return t.Name()
+	}
+	return path.Base(t.PkgPath()) + "." + t.Name()
 }
 
 // fields adds t's JSON fields, flattening embedded structs as encoding/json does.
