@@ -162,45 +162,62 @@ func TestOfflineKeypairWindow(t *testing.T) {
 }
 
 // TestApprovals: two approvals needed; one leaves it pending; the requester
-// cannot approve; a rejection cancels.
+// cannot approve; a rejection cancels, also after one approval; on each
+// store.
 func TestApprovals(t *testing.T) {
-	env := servertest.Start(t, servertest.WithReleaseApprovals(2))
-	lead := env.Lead
-	a1, a2 := env.NewUser(t, "approver1", "lead"), env.NewUser(t, "approver2", "team_lead")
-	generate(t, env, lead, map[string]any{"alias": "off1", "algorithm": "ecdsa", "status": "offline"})
-	generate(t, env, lead, map[string]any{"alias": "off2", "algorithm": "ecdsa", "status": "offline"})
-	start, end := window(time.Now())
-	req := func(alias string) releaseOut {
-		return createRelease(t, env, lead, map[string]any{"name": alias, "type": "offline", "keypairs": []string{alias},
-			"start": start, "end": end, "max_signatures": 5}, 201)
-	}
-	r1 := req("off1")
-	if r := env.Do(t, lead, "POST", "/api/v1/releases/"+r1.ID+"/approve", nil); r.Status != 403 || r.Code() != "own_release" {
-		t.Fatalf("own approval: %s", r)
-	}
-	var got releaseOut
-	env.MustDo(t, a1, "POST", "/api/v1/releases/"+r1.ID+"/approve", nil, 200).JSON(t, &got)
-	if got.Status != "pending" {
-		t.Fatalf("after one approval of two: %q", got.Status)
-	}
-	if r := env.Do(t, a1, "POST", "/api/v1/releases/"+r1.ID+"/approve", nil); r.Status != 409 || r.Code() != "already_decided" {
-		t.Fatalf("second approval by the same approver: %s", r)
-	}
-	env.MustDo(t, a2, "POST", "/api/v1/releases/"+r1.ID+"/approve", map[string]any{"comment": "ok"}, 200).JSON(t, &got)
-	if got.Status != "approved" || got.EffectiveStatus != "in_progress" {
-		t.Fatalf("after two approvals: %+v", got)
-	}
-	r2 := req("off2")
-	env.MustDo(t, a1, "POST", "/api/v1/releases/"+r2.ID+"/reject", map[string]any{"comment": "no"}, 200).JSON(t, &got)
-	if got.Status != "rejected" {
-		t.Fatalf("after a rejection: %q", got.Status)
-	}
-	if r := env.Do(t, a2, "POST", "/api/v1/releases/"+r2.ID+"/approve", nil); r.Status != 409 || r.Code() != "release_not_pending" {
-		t.Fatalf("approval after rejection: %s", r)
-	}
-	// A keypair is in at most one live release.
-	createRelease(t, env, lead, map[string]any{"name": "dup", "type": "offline", "keypairs": []string{"off1"},
-		"start": start, "end": end, "max_signatures": 5}, 409)
-	// The rejected release freed its keypair.
-	req("off2")
+	servertest.EachStore(t, func(t *testing.T, store servertest.Option) {
+		env := servertest.Start(t, store, servertest.WithReleaseApprovals(2))
+		lead := env.Lead
+		a1, a2 := env.NewUser(t, "approver1", "lead"), env.NewUser(t, "approver2", "team_lead")
+		for _, alias := range []string{"off1", "off2", "off3"} {
+			generate(t, env, lead, map[string]any{"alias": alias, "algorithm": "ecdsa", "status": "offline"})
+		}
+		start, end := window(time.Now())
+		req := func(alias string) releaseOut {
+			return createRelease(t, env, lead, map[string]any{"name": alias, "type": "offline", "keypairs": []string{alias},
+				"start": start, "end": end, "max_signatures": 5}, 201)
+		}
+		r1 := req("off1")
+		if r := env.Do(t, lead, "POST", "/api/v1/releases/"+r1.ID+"/approve", nil); r.Status != 403 || r.Code() != "own_release" {
+			t.Fatalf("own approval: %s", r)
+		}
+		var got releaseOut
+		env.MustDo(t, a1, "POST", "/api/v1/releases/"+r1.ID+"/approve", nil, 200).JSON(t, &got)
+		if got.Status != "pending" {
+			t.Fatalf("after one approval of two: %q", got.Status)
+		}
+		if r := env.Do(t, a1, "POST", "/api/v1/releases/"+r1.ID+"/approve", nil); r.Status != 409 || r.Code() != "already_decided" {
+			t.Fatalf("second approval by the same approver: %s", r)
+		}
+		env.MustDo(t, a2, "POST", "/api/v1/releases/"+r1.ID+"/approve", map[string]any{"comment": "ok"}, 200).JSON(t, &got)
+		if got.Status != "approved" || got.EffectiveStatus != "in_progress" {
+			t.Fatalf("after two approvals: %+v", got)
+		}
+		r2 := req("off2")
+		env.MustDo(t, a1, "POST", "/api/v1/releases/"+r2.ID+"/reject", map[string]any{"comment": "no"}, 200).JSON(t, &got)
+		if got.Status != "rejected" {
+			t.Fatalf("after a rejection: %q", got.Status)
+		}
+		if r := env.Do(t, a2, "POST", "/api/v1/releases/"+r2.ID+"/approve", nil); r.Status != 409 || r.Code() != "release_not_pending" {
+			t.Fatalf("approval after rejection: %s", r)
+		}
+		// A rejection after one approval of two cancels the request.
+		r3 := req("off3")
+		env.MustDo(t, a1, "POST", "/api/v1/releases/"+r3.ID+"/approve", nil, 200)
+		var full releaseFull
+		env.MustDo(t, a2, "POST", "/api/v1/releases/"+r3.ID+"/reject", map[string]any{"comment": "no"}, 200).JSON(t, &full)
+		if full.Status != "rejected" || len(full.Approvals) != 2 {
+			t.Fatalf("a rejection after one approval: %s with %d decisions", full.Status, len(full.Approvals))
+		}
+		d := sha256.Sum256([]byte("x"))
+		if r := env.Do(t, lead, "POST", "/api/v1/keypairs/off3/sign", map[string]any{"sig_alg": "SHA256withECDSA", "hash": d[:]}); r.Status != 403 || r.Code() != "keypair_offline" {
+			t.Fatalf("signing with the keypair of a rejected release: %s", r)
+		}
+		// A keypair is in at most one live release.
+		createRelease(t, env, lead, map[string]any{"name": "dup", "type": "offline", "keypairs": []string{"off1"},
+			"start": start, "end": end, "max_signatures": 5}, 409)
+		// The rejected releases freed their keypairs.
+		req("off2")
+		req("off3")
+	})
 }
