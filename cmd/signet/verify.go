@@ -20,7 +20,7 @@ import (
 )
 
 type verifyOpts struct {
-	input, signature, cert, pubKey, alias, roots, sigAlg, digestAlg, format string
+	input, signature, cert, chain, pubKey, alias, roots, sigAlg, digestAlg, format string
 }
 
 type verifyResult struct {
@@ -89,6 +89,7 @@ Exit code 7 means the signature does not match.`,
 	fl.StringVar(&o.input, "input", "", "the signed file")
 	fl.StringVar(&o.signature, "signature", "", "the signature: raw, base64, PEM or a .p7s")
 	fl.StringVar(&o.cert, "cert", "", "the signer's certificate (PEM or DER)")
+	fl.StringVar(&o.chain, "chain", "", "PEM bundle of intermediates (e.g. from certificate download --chain-out), with --roots")
 	fl.StringVar(&o.pubKey, "public-key", "", "the signer's public key (PEM), e.g. from keypair describe --public-key-out")
 	fl.StringVarP(&o.alias, "keypair-alias", "k", "", "take the public key of this keypair from the server")
 	fl.StringVar(&o.roots, "roots", "", "PEM bundle of trusted root certificates, for a .p7s or with --cert")
@@ -97,6 +98,18 @@ Exit code 7 means the signature does not match.`,
 	fl.StringVar(&o.format, "format", "auto", "auto, raw, base64, pem or cms")
 	_ = cmd.RegisterFlagCompletionFunc("keypair-alias", completeAliases(a))
 	return cmd
+}
+
+// intermediates adds the certificates of --chain to have.
+func (o verifyOpts) intermediates(have []*x509.Certificate) ([]*x509.Certificate, error) {
+	if o.chain == "" {
+		return have, nil
+	}
+	more, err := readCerts(o.chain)
+	if err != nil {
+		return nil, fail(exitUsage, "pass --chain with a PEM bundle of the intermediates", "%v", err)
+	}
+	return append(have, more...), nil
 }
 
 // detectFormat guesses a signature file's format.
@@ -129,7 +142,11 @@ func (a *app) publicKey(cmd *cobra.Command, o verifyOpts) (crypto.PublicKey, str
 		if err != nil {
 			return nil, "", err
 		}
-		if err := checkChain(certs[0], certs[1:], o.roots, time.Time{}); err != nil {
+		inter, err := o.intermediates(certs[1:])
+		if err != nil {
+			return nil, "", err
+		}
+		if err := checkChain(certs[0], inter, o.roots, time.Time{}); err != nil {
 			return nil, "", err
 		}
 		return certs[0].PublicKey, certs[0].Subject.String(), nil

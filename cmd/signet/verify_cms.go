@@ -47,7 +47,11 @@ func (a *app) verifyCMS(cmd *cobra.Command, o verifyOpts, der []byte) (verifyRes
 		}
 		res.Timestamp = at.UTC().Format(time.RFC3339)
 	}
-	if err := checkChain(signer, sd.certs, o.roots, at); err != nil {
+	inter, err := o.intermediates(sd.certs)
+	if err != nil {
+		return res, err
+	}
+	if err := checkChain(signer, inter, o.roots, at); err != nil {
 		return res, err
 	}
 	if o.alias != "" || o.pubKey != "" {
