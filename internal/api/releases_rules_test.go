@@ -11,7 +11,10 @@ import (
 	"time"
 
 	"github.com/signet-project/signet/internal/audit"
+	"github.com/signet-project/signet/internal/server"
 	"github.com/signet-project/signet/internal/server/servertest"
+	"github.com/signet-project/signet/internal/store/pgtest"
+	"github.com/signet-project/signet/internal/store/postgres"
 )
 
 type approvalOut struct {
@@ -466,4 +469,30 @@ func TestTestReleaseKeypairs(t *testing.T) {
 			t.Fatalf("update of a test release with a production keypair: %s", r)
 		}
 	})
+}
+
+// TestReleaseSettingsTwoNodes: a setting changed through one node acts on
+// the next request to another sharing the PostgreSQL database.
+func TestReleaseSettingsTwoNodes(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	open := servertest.WithStore(func(t testing.TB) server.Store {
+		st, err := postgres.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	})
+	key, ca := servertest.NewMasterKey(), servertest.NewCA(t)
+	a := servertest.Start(t, open, servertest.WithMasterKey(key), servertest.WithCA(ca))
+	b := servertest.Start(t, open, servertest.WithMasterKey(key), servertest.WithCA(ca))
+	generate(t, b, b.Lead, map[string]any{"alias": "off", "algorithm": "ecdsa", "status": "offline"})
+	for _, n := range []int{3, 1} {
+		setSettings(t, a, map[string]any{"release_approvals": n})
+		var rel releaseFull
+		b.MustDo(t, b.Lead, "POST", "/api/v1/releases", offlineRequest(fmt.Sprint("n", n), "off", time.Now()), 201).JSON(t, &rel)
+		if rel.ApprovalsRequired != n {
+			t.Fatalf("node b asked for %d approvals after node a set %d", rel.ApprovalsRequired, n)
+		}
+		b.MustDo(t, b.Lead, "POST", "/api/v1/releases/"+rel.ID+"/close", nil, 200)
+	}
 }
