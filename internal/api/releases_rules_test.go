@@ -496,3 +496,31 @@ func TestReleaseSettingsTwoNodes(t *testing.T) {
 		b.MustDo(t, b.Lead, "POST", "/api/v1/releases/"+rel.ID+"/close", nil, 200)
 	}
 }
+
+// TestReleaseTeamMove: moving a release into another team takes the right
+// to edit it there.
+func TestReleaseTeamMove(t *testing.T) {
+	servertest.EachStore(t, func(t *testing.T, store servertest.Option) {
+		env := servertest.Start(t, store)
+		lead := env.Lead
+		setSettings(t, env, map[string]any{"teams_enabled": true})
+		for _, team := range []string{"blue", "red"} {
+			env.MustDo(t, lead, "POST", "/api/v1/teams", map[string]any{"name": team}, 201)
+		}
+		tl := env.NewUser(t, "tl", "team_lead")
+		env.MustDo(t, lead, "PUT", "/api/v1/teams/blue/members", map[string]any{"kind": "user", "member": tl.ID}, 200)
+		generate(t, env, lead, map[string]any{"alias": "ec", "algorithm": "ecdsa", "team": "blue"})
+		start, end := window(time.Now())
+		rel := createRelease(t, env, lead, map[string]any{"name": "blue-rel", "type": "online", "team": "blue", "keypairs": []string{"ec"},
+			"start": start, "end": end, "max_signatures": 5}, 201)
+		env.MustDo(t, tl, "PATCH", "/api/v1/releases/"+rel.ID, map[string]any{"note": "checked"}, 200)
+		if r := env.Do(t, tl, "PATCH", "/api/v1/releases/"+rel.ID, map[string]any{"team": "red"}); r.Status != 403 {
+			t.Fatalf("a blue team lead moved a release into red: %s", r)
+		}
+		var got struct{ Team string }
+		env.MustDo(t, lead, "PATCH", "/api/v1/releases/"+rel.ID, map[string]any{"team": "red"}, 200).JSON(t, &got)
+		if got.Team != "red" {
+			t.Fatalf("moved by the Lead: team %q", got.Team)
+		}
+	})
+}

@@ -35,6 +35,12 @@ func (s *Service) Update(ctx context.Context, p policy.Principal, id string, u U
 		if err := s.apply(ctx, r, u); err != nil {
 			return Edit{}, err
 		}
+		if r.Team != before.Team {
+			// Moving a release into a team takes the same right there.
+			if _, err := s.mayEdit(ctx, p, r, "Update"); err != nil {
+				return Edit{}, err
+			}
+		}
 		changed := changedFields(&before, r)
 		if substantive(changed) {
 			switch {
