@@ -36,7 +36,8 @@ func (s *Service) CSR(ctx context.Context, p policy.Principal, ref string, r CSR
 		return nil, err
 	}
 	t := certTarget("CSR", kp)
-	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.CertGenerate, Keypair: kp.Facts()}, t); err != nil {
+	// The keypair's key signs the request: both factors, as for signing.
+	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.CertGenerate, Keypair: kp.Facts(), UsesKey: true}, t); err != nil {
 		return nil, err
 	}
 	if kp.State != keypair.StateActive {

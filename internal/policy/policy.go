@@ -76,6 +76,10 @@ type Request struct {
 	// Team is the team of the resource acted upon when it is not Keypair (a
 	// release, a team, a keypair being made); "" for none.
 	Team string
+	// UsesKey: the action makes Keypair's private key sign something other
+	// than a digest (a certificate request), which needs the second factor
+	// as signing does.
+	UsesKey bool
 }
 
 // Decision is Authorize's answer. Code and Reason say why it was denied, in
@@ -104,6 +108,10 @@ func Authorize(p Principal, req Request, now time.Time) Decision {
 	if secondFactor[act] && !p.SecondFactor {
 		return deny("client_certificate_required",
 			string(act)+" needs a client certificate (mutual TLS) of the same user as the API token")
+	}
+	if req.UsesKey && !p.SecondFactor {
+		return deny("client_certificate_required",
+			string(act)+" with the keypair's own key (a certificate request) needs a client certificate (mutual TLS) of the same user as the API token")
 	}
 	if act == CredentialsManageOwn && p.Service {
 		return deny("service_user_credentials", "the credentials of service user "+p.Name+" are managed by a Lead (user.manage)")

@@ -92,6 +92,23 @@ func TestSecondFactor(t *testing.T) {
 	}
 }
 
+// TestKeyUseNeedsSecondFactor: a certificate request signed with the
+// keypair's key needs both factors; issuing by the CA does not.
+func TestKeyUseNeedsSecondFactor(t *testing.T) {
+	p := Principal{UserID: "u", Name: "u", Roles: []string{RoleLead}}
+	kp := &Keypair{ID: "k", State: "active", Status: "online", Access: "open"}
+	if d := Authorize(p, Request{Action: CertGenerate, Keypair: kp, UsesKey: true}, now); d.Allow || d.Code != "client_certificate_required" {
+		t.Errorf("CSR with a token alone: %+v", d)
+	}
+	if d := Authorize(p, Request{Action: CertGenerate, Keypair: kp}, now); !d.Allow {
+		t.Errorf("issuing with a token alone: %+v", d)
+	}
+	p.SecondFactor = true
+	if d := Authorize(p, Request{Action: CertGenerate, Keypair: kp, UsesKey: true}, now); !d.Allow {
+		t.Errorf("CSR with both factors: %+v", d)
+	}
+}
+
 func TestServiceUserCredentials(t *testing.T) {
 	bot := Principal{UserID: "b", Name: "bot", Roles: []string{RoleBuildEngineer}, Service: true}
 	if d := Authorize(bot, Request{Action: CredentialsManageOwn}, now); d.Allow || d.Code != "service_user_credentials" {
