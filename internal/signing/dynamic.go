@@ -67,3 +67,19 @@ func (s *Service) rotateAfterUse(ctx context.Context, kp *keypair.Keypair) {
 
 // rotator is the actor of rotations after a signature.
 var rotator = policy.Principal{UserID: "system", Name: "signetd"}
+
+// rotatedOr explains a key backend's failure to use a dynamic key: if the
+// keypair has moved to another generation since the request read it, the
+// key was replaced and destroyed meanwhile (an HSM then refuses it), which
+// is the keypair_rotated conflict the journal also reports, for the client
+// to retry. Otherwise it returns err.
+func (s *Service) rotatedOr(ctx context.Context, kp *keypair.Keypair, err error) error {
+	if kp.Type != keypair.TypeDynamic {
+		return err
+	}
+	if cur, gerr := s.Keypairs.Get(ctx, kp.ID); gerr == nil && cur.Generation != kp.Generation {
+		s.Forget(kp.ID)
+		return errs.Conflict("keypair_rotated", "the key of %s was replaced while signing; nothing was signed, retry", kp.Alias)
+	}
+	return err
+}

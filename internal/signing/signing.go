@@ -129,7 +129,7 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 	}
 	signer, err := s.signer(ctx, kp)
 	if err != nil {
-		return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
+		return nil, nil, s.refuse(ctx, p, r, kp, outcome, s.rotatedOr(ctx, kp, err))
 	}
 	now := s.Guard.Now().UTC().Truncate(time.Microsecond)
 	opts := alg.SignerOpts()
@@ -138,7 +138,7 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 	for i, it := range r.Items {
 		sig, err := signer.Sign(nil, it.Input, opts)
 		if err != nil {
-			err = errs.Wrap(err, http.StatusBadGateway, "sign_failed", "the %s key backend failed to sign", kp.Storage)
+			err = s.rotatedOr(ctx, kp, errs.Wrap(err, http.StatusBadGateway, "sign_failed", "the %s key backend failed to sign", kp.Storage))
 			return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
 		}
 		rec := s.record(ctx, p, r, kp, alg, it, now)
