@@ -24,6 +24,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"unsafe"
 
 	"github.com/signet-project/signet/internal/p11"
@@ -39,9 +40,46 @@ var mod = p11.NewModule(p11.Env{
 	OpenLog: func(path string) (io.WriteCloser, error) {
 		return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	},
-	Stderr:  os.Stderr,
-	Program: p11.ProgramName(os.Args),
+	Stderr:     os.Stderr,
+	Program:    p11.ProgramName(os.Args),
+	CacheDir:   cacheDir(),
+	CacheFiles: p11.CacheFiles{ReadFile: os.ReadFile, WriteFile: writeFileAtomic, Remove: os.Remove},
 })
+
+// cacheDir is the user's cache directory for the module's key list
+// cache, or "" (no cache) when there is none.
+func cacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "signet-pkcs11")
+}
+
+// writeFileAtomic writes data to a temporary file readable by its owner
+// only and renames it over path, so that concurrent processes read the
+// old file or the new one, never half of one.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
 
 func init() {
 	// The pure-Go resolver keeps the module's goroutines out of C (libc's

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/signet-project/signet/internal/client"
 )
@@ -14,8 +15,12 @@ import (
 // ClientBackend is the [Backend] of the Signet server, through the API
 // client.
 type ClientBackend struct {
-	c   *client.Client
-	log *slog.Logger
+	c     *client.Client
+	log   *slog.Logger
+	cache *keyCache // shared with other processes; nil when off
+
+	mu     sync.Mutex
+	primed []client.Keypair // listed at login, handed to the first Keys
 }
 
 var _ Backend = (*ClientBackend)(nil)
@@ -26,28 +31,54 @@ func NewClientBackend(c *client.Client, log *slog.Logger) *ClientBackend {
 	return &ClientBackend{c: c, log: log}
 }
 
-// dialBackend makes a client for cfg and checks its credentials.
+// dialBackend makes a client for cfg (PIN mode: its API key is the PIN) and
+// checks the credentials by listing the keypairs, which a wrong API key is
+// refused; the list is kept for the search that follows a login, so that
+// logging in costs one request.
 func dialBackend(ctx context.Context, cfg client.Config, log *slog.Logger) (Backend, error) {
 	c, err := client.New(cfg)
 	if err != nil {
 		return nil, errConfig{err}
 	}
-	if _, err := c.Me(ctx); err != nil {
+	kps, err := listActive(ctx, c)
+	if err != nil {
 		c.CloseIdleConnections()
 		return nil, err
 	}
-	return NewClientBackend(c, log), nil
+	b := NewClientBackend(c, log)
+	b.primed = kps
+	return b, nil
+}
+
+func listActive(ctx context.Context, c *client.Client) ([]client.Keypair, error) {
+	return c.ListKeypairs(ctx, client.KeypairFilter{State: "active"})
 }
 
 // CloseIdleConnections closes the idle connections to the server.
 func (b *ClientBackend) CloseIdleConnections() { b.c.CloseIdleConnections() }
 
-// Keys lists the active keypairs. A keypair whose public key or
-// certificate cannot be parsed is left out and logged.
+// Keys lists the active keypairs: those listed at login the first time,
+// then from the shared cache while it is fresh, else from the server. A
+// keypair whose public key or certificate cannot be parsed is left out
+// and logged.
 func (b *ClientBackend) Keys(ctx context.Context) ([]Key, error) {
-	kps, err := b.c.ListKeypairs(ctx, client.KeypairFilter{State: "active"})
-	if err != nil {
-		return nil, err
+	b.mu.Lock()
+	kps := b.primed
+	b.primed = nil
+	b.mu.Unlock()
+	if kps == nil && b.cache != nil {
+		kps = b.cache.load()
+	}
+	if kps == nil {
+		var err error
+		if kps, err = listActive(ctx, b.c); err != nil {
+			return nil, err
+		}
+		if b.cache != nil {
+			if err := b.cache.store(kps); err != nil {
+				b.log.Warn("key list cache not written", "err", err)
+			}
+		}
 	}
 	keys := make([]Key, 0, len(kps))
 	for _, kp := range kps {
@@ -59,6 +90,14 @@ func (b *ClientBackend) Keys(ctx context.Context) ([]Key, error) {
 		keys = append(keys, k)
 	}
 	return keys, nil
+}
+
+// Forget drops the shared cache, after the server signed with a key other
+// than the one shown.
+func (b *ClientBackend) Forget() {
+	if b.cache != nil {
+		b.cache.remove()
+	}
 }
 
 // keyOf converts a keypair of the API.

@@ -75,10 +75,16 @@ func TestClientBackendPINMode(t *testing.T) {
 	if rv := m.Login(h, CKU_USER, []byte("not-the-key")); rv != CKR_PIN_INCORRECT {
 		t.Errorf("login with a wrong API key: %v", rv)
 	}
+	before := len(srv.Requests())
 	if rv := m.Login(h, CKU_USER, []byte(srv.APIKey)); rv != CKR_OK {
 		t.Fatalf("login with the API key: %v", rv)
 	}
 	findKey(t, m, h, CKO_PRIVATE_KEY, "ec")
+	// Login checks the key by listing the keypairs, and the search after it
+	// uses that list: one request.
+	if reqs := srv.Requests()[before:]; len(reqs) != 1 || reqs[0].Path != "/api/v1/keypairs" {
+		t.Errorf("login and search made %+v, want one listing", reqs)
+	}
 }
 
 // TestDynamicKeyRotation: when the server replaces a key, a signature made

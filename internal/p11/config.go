@@ -23,6 +23,11 @@ type Env struct {
 	OpenLog func(path string) (io.WriteCloser, error)
 	Stderr  io.Writer
 	Program string // name of the calling program, recorded as the signing tool
+	// CacheDir is where the keypair list is shared between processes for
+	// the cache TTL (see keyCache); "" or SIGNET_PKCS11_CACHE=off turns
+	// that off. CacheFiles reaches it.
+	CacheDir   string
+	CacheFiles CacheFiles
 }
 
 func (e Env) tool() string {
@@ -36,7 +41,7 @@ func (e Env) tool() string {
 var configKeys = map[string]bool{
 	"SIGNET_HOST": true, "SIGNET_API_KEY": true, "SIGNET_CLIENT_CERT_FILE": true, "SIGNET_CLIENT_CERT_PASSWORD": true,
 	"SIGNET_CA_FILE": true, "SM_HOST": true, "SM_API_KEY": true, "SM_CLIENT_CERT_FILE": true, "SM_CLIENT_CERT_PASSWORD": true,
-	"SIGNET_PKCS11_LOG": true, "SIGNET_PKCS11_LOG_FILE": true, "SIGNET_PKCS11_KEYS": true,
+	"SIGNET_PKCS11_LOG": true, "SIGNET_PKCS11_LOG_FILE": true, "SIGNET_PKCS11_KEYS": true, "SIGNET_PKCS11_CACHE": true,
 }
 
 // ParseConfig reads a configuration file: NAME=value lines with the names
@@ -147,7 +152,13 @@ func (m *Module) configure() configured {
 		c.backend = brokenBackend{errConfig{err}}
 		return c
 	}
-	c.backend = NewClientBackend(cl, c.log)
+	b := NewClientBackend(cl, c.log)
+	f := m.env.CacheFiles
+	if m.env.CacheDir != "" && f.ReadFile != nil && f.WriteFile != nil && f.Remove != nil &&
+		!strings.EqualFold(get("SIGNET_PKCS11_CACHE"), "off") {
+		b.cache = newKeyCache(m.env.CacheDir, cfg.Host, cfg.APIKey, m.opts.ttl, m.opts.now, f)
+	}
+	c.backend = b
 	return c
 }
 

@@ -125,6 +125,9 @@ func (m *Module) signWithBackend(op *operation, data []byte, final bool) ([]byte
 		if st != nil {
 			st.invalidate()
 		}
+		if f, ok := b.(interface{ Forget() }); ok {
+			f.Forget()
+		}
 		return nil, CKR_KEY_CHANGED
 	}
 	log.Info("signed", "alias", op.key.Alias, "sig_alg", alg)

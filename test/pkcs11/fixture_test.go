@@ -61,7 +61,7 @@ func newFixture(t testing.TB, specs ...keySpec) *fixture {
 	}
 	for _, kv := range os.Environ() { // none of the caller's own settings
 		if !strings.HasPrefix(kv, "SIGNET_") && !strings.HasPrefix(kv, "SM_") && !strings.HasPrefix(kv, "PKCS11_") &&
-			!strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "LD_PRELOAD=") {
+			!strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "XDG_CACHE_HOME=") && !strings.HasPrefix(kv, "LD_PRELOAD=") {
 			f.env = append(f.env, kv)
 		}
 	}
