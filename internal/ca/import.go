@@ -45,7 +45,7 @@ func (s *Service) CSR(ctx context.Context, p policy.Principal, ref string, r CSR
 	}
 	tmpl := &CertProfile{Name: "csr", Subject: r.Subject}
 	if len(r.Subject) == 0 {
-		if tmpl, err = s.certProfile(ctx, r.Profile, kp.Category, kp.Team); err != nil {
+		if tmpl, err = s.usableCertProfile(ctx, p, t, r.Profile, kp.Category, kp.Team); err != nil {
 			return nil, err
 		}
 	} else if err := (&CertProfile{Name: "csr", Subject: r.Subject, Validity: Duration{Day}}).Normalize(); err != nil {

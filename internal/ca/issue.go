@@ -62,12 +62,22 @@ func (s *Service) certProfile(ctx context.Context, name, category, team string) 
 	return prof, nil
 }
 
+// usableCertProfile is certProfile for p acting on t: a refusal for the
+// profile's team is audited, as every denial is.
+func (s *Service) usableCertProfile(ctx context.Context, p policy.Principal, t guard.Target, name, category, team string) (*CertProfile, error) {
+	prof, err := s.certProfile(ctx, name, category, team)
+	if e := errs.As(err); err != nil && e.Status == http.StatusForbidden {
+		return nil, s.Guard.Deny(ctx, p, t, e)
+	}
+	return prof, err
+}
+
 // issue signs and records a certificate for kp's current key.
 func (s *Service) issue(ctx context.Context, p policy.Principal, kp *keypair.Keypair, profile string, isDefault, autoRenew bool, action string) (*Certificate, error) {
 	if kp.State != keypair.StateActive {
 		return nil, errs.Conflict("keypair_"+kp.State, "keypair %s is %s: no certificate is issued for it", kp.Alias, kp.State)
 	}
-	prof, err := s.certProfile(ctx, profile, kp.Category, kp.Team)
+	prof, err := s.usableCertProfile(ctx, p, certTarget(action, kp), profile, kp.Category, kp.Team)
 	if err != nil {
 		return nil, err
 	}
