@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -63,7 +64,7 @@ func (s *Service) Import(ctx context.Context, p policy.Principal, alias string, 
 	if alg.Type == sigalg.Ed25519 {
 		cr.Curve = ""
 	}
-	if err := cr.Normalize(s.DefaultStorage); err != nil {
+	if err := s.importProfile(ctx, p, &cr, alg, t); err != nil {
 		return nil, err
 	}
 	imp, ok := s.Backends[cr.Storage].(keys.Importer)
@@ -93,7 +94,48 @@ func (s *Service) Import(ctx context.Context, p policy.Principal, alias string, 
 		}
 		return nil, errs.Internal(err)
 	}
+	if s.Hooks != nil {
+		if err := s.Hooks.AfterGenerate(ctx, p, kp, cr); err != nil {
+			return kp, err
+		}
+	}
 	return kp, nil
+}
+
+// importProfile applies keypair profiles (and the account's demand for one)
+// to an import as to a generation: the profile may set fields and a team,
+// but not change the key, which is given.
+func (s *Service) importProfile(ctx context.Context, p policy.Principal, cr *CreateRequest, alg keys.Algorithm, t guard.Target) error {
+	team := cr.Team
+	if s.Hooks != nil {
+		if err := s.Hooks.BeforeGenerate(ctx, p, cr); err != nil {
+			return err
+		}
+	}
+	if cr.Type != "" && cr.Type != TypeStatic {
+		return errs.BadRequest("profile_type_mismatch", "keypair profile %s makes %s keypairs; an imported key is static", cr.Profile, cr.Type)
+	}
+	if err := cr.Normalize(s.DefaultStorage); err != nil {
+		return err
+	}
+	if got := cr.KeyAlgorithm(); got.Type != alg.Type || got.Bits != alg.Bits || (alg.Type == sigalg.ECDSA && got.Curve != alg.Curve) {
+		return errs.BadRequest("profile_key_mismatch", "keypair profile %s asks for a %s key; the imported key is %s",
+			cr.Profile, describeAlg(got), describeAlg(alg))
+	}
+	if cr.Team != team { // the profile put it in a team: may p import there?
+		return s.Guard.Check(ctx, p, policy.Request{Action: policy.KeypairImport, Team: cr.Team}, t)
+	}
+	return nil
+}
+
+func describeAlg(a keys.Algorithm) string {
+	switch {
+	case a.Bits > 0:
+		return fmt.Sprintf("%s %d", a.Type, a.Bits)
+	case a.Curve != "" && a.Type != sigalg.Ed25519:
+		return fmt.Sprintf("%s %s", a.Type, a.Curve)
+	}
+	return string(a.Type)
 }
 
 // parseImport reads the one key of the request.
