@@ -33,9 +33,11 @@ func rootCmd() *cobra.Command {
 		Short: "Signet code-signing server",
 		Long: `signetd serves Signet's REST API over HTTPS: hash signing with keys kept in an HSM
 or encrypted in the database, every signature authorized and recorded in a
-hash-chained audit log.
+hash-chained audit log. It also runs a private CA (certificates for keypairs, CRL
+at /crl/NAME.crl, OCSP at /ocsp) and an RFC 3161 time-stamping authority at /tsa.
 
-Start with "signetd dev" for a ready server on embedded defaults.`,
+Start with "signetd dev" for a ready server on embedded defaults; "signetd serve
+--config FILE" in production (docs/configuration.md).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
