@@ -38,6 +38,12 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) server.Store { return fresh(t) })
 }
 
+// TestReadCache: two nodes on one database.
+func TestReadCache(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	storetest.ReadCache(t, open(t, dsn), open(t, dsn))
+}
+
 func BenchmarkWriteBatch(b *testing.B) { storetest.BenchmarkWriteBatch(b, fresh) }
 
 func BenchmarkCredentials(b *testing.B) { storetest.BenchmarkCredentials(b, fresh) }

@@ -34,6 +34,12 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) server.Store { return fresh(t) })
 }
 
+// TestReadCache: two stores on one file, as signetd and an admin command.
+func TestReadCache(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signet.db")
+	storetest.ReadCache(t, open(t, path), open(t, path))
+}
+
 func BenchmarkWriteBatch(b *testing.B) { storetest.BenchmarkWriteBatch(b, fresh) }
 
 func BenchmarkCredentials(b *testing.B) { storetest.BenchmarkCredentials(b, fresh) }

@@ -10,8 +10,9 @@ import (
 
 // credentialsSQL reads, in one indexed query, a token with its user (and
 // the user's resolved grants), the client certificate with the given
-// fingerprint if any, and the account settings. Nothing is cached: a
-// revocation acts on the next request, on every node.
+// fingerprint if any, and the account settings. CredentialsByToken keeps
+// the result in memory only under read_epoch (see readCache): a revocation
+// acts on the next request, on every node.
 const credentialsSQL = `SELECT
 	t.id, t.user_id, t.name, t.prefix, t.hash, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.kind,
 	u.id, u.name, u.email, u.type, u.roles_json, u.groups_json, u.disabled, u.created_at, u.grants_json,
@@ -25,8 +26,24 @@ WHERE t.hash = ?`
 
 // CredentialsByToken resolves a token hash and a client certificate
 // fingerprint (nil when none was presented); store.ErrNotFound if no token
-// has the hash.
+// has the hash. A result read under the current read_epoch is reused.
 func (db *DB) CredentialsByToken(ctx context.Context, tokenHash, certFingerprint []byte) (*auth.Credentials, error) {
+	epoch, ok := db.readEpoch(ctx)
+	if !ok {
+		return db.credentialsByToken(ctx, tokenHash, certFingerprint)
+	}
+	key := credKey(tokenHash, certFingerprint)
+	if c := db.cache.getCreds(epoch, key); c != nil {
+		return c, nil
+	}
+	c, err := db.credentialsByToken(ctx, tokenHash, certFingerprint)
+	if err == nil {
+		db.cache.putCreds(epoch, key, c)
+	}
+	return c, err
+}
+
+func (db *DB) credentialsByToken(ctx context.Context, tokenHash, certFingerprint []byte) (*auth.Credentials, error) {
 	var (
 		t                    auth.Token
 		u                    auth.User

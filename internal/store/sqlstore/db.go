@@ -39,6 +39,7 @@ type DB struct {
 	d *Dialect
 
 	stmts stmtCache
+	cache readCache
 }
 
 // New migrates the database and returns a store over it. Writes go through

@@ -79,6 +79,21 @@ func scanKeypair(s interface{ Scan(...any) error }) (*keypair.Keypair, error) {
 
 // GetKeypair finds a keypair by id, or else by alias.
 func (db *DB) GetKeypair(ctx context.Context, idOrAlias string) (*keypair.Keypair, error) {
+	epoch, ok := db.readEpoch(ctx)
+	if !ok {
+		return db.getKeypair(ctx, idOrAlias)
+	}
+	if kp := db.cache.getKeypair(epoch, idOrAlias); kp != nil {
+		return kp, nil
+	}
+	kp, err := db.getKeypair(ctx, idOrAlias)
+	if err == nil {
+		db.cache.putKeypair(epoch, idOrAlias, kp)
+	}
+	return kp, err
+}
+
+func (db *DB) getKeypair(ctx context.Context, idOrAlias string) (*keypair.Keypair, error) {
 	row := db.queryRow(ctx, `SELECT `+keypairCols+` FROM keypairs
 		WHERE id = ? OR alias = ? ORDER BY CASE WHEN id = ? THEN 0 ELSE 1 END LIMIT 1`,
 		idOrAlias, idOrAlias, idOrAlias)
