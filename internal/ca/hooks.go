@@ -103,16 +103,25 @@ func (s *Service) AfterRotate(ctx context.Context, kp *keypair.Keypair) {
 	}
 }
 
+// follow issues the certificate of kp's generation. Rotations may overtake
+// each other's hooks (a per-signature key is replaced again as soon as its
+// new generation has signed), so a later generation may be certified
+// first: kp's key, which may have signed already, still gets its
+// certificate, but the default is left to the newest generation's hook.
 func (s *Service) follow(ctx context.Context, kp *keypair.Keypair) error {
 	defs, err := s.Store.DefaultCertificates(ctx, []string{kp.ID})
 	if err != nil {
 		return err
 	}
 	c, ok := defs[kp.ID]
-	if !ok || c.Source != SourceIssued || c.RevokedAt != nil || c.Generation >= kp.Generation {
+	if !ok || c.Source != SourceIssued || c.RevokedAt != nil || c.Generation == kp.Generation {
 		return nil
 	}
-	_, err = s.issue(ctx, system, kp, c.Profile, true, c.AutoRenew, "Refresh")
+	isDefault := c.Generation < kp.Generation
+	if cur, err := s.getKeypair(ctx, kp.ID); err == nil && cur.Generation != kp.Generation {
+		isDefault = false // replaced meanwhile: its own hook (or the PKI job) sets the default
+	}
+	_, err = s.issue(ctx, system, kp, c.Profile, isDefault, c.AutoRenew && isDefault, "Refresh")
 	if e := (*errs.Error)(nil); errors.As(err, &e) && e.Code == "certificate_exists" {
 		return nil
 	}
