@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/digitorus/timestamp"
+	"github.com/signet-project/signet/internal/pki"
 )
 
 // checkToken parses a token and checks that it is over digest, signed by
@@ -341,5 +342,26 @@ func TestStamper(t *testing.T) {
 	}
 	if _, _, err := (&Stamper{}).Stamp(context.Background(), crypto.SHA256, digest); err == nil {
 		t.Error("a stamper without a TSA answered")
+	}
+}
+
+// TestClientRefusesNonTSACertificate: a token signed with a certificate
+// without the timeStamping EKU (here a TLS server certificate) is refused.
+func TestClientRefusesNonTSACertificate(t *testing.T) {
+	tt := newTSA(t)
+	key := newKey(t)
+	cert, err := tt.inter.Issue(pki.ServerTemplate([]string{"tsa.example"}, 6*time.Hour), key.Public(), time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := tt.inter.IssuerChain()
+	tt.Authority.Identity = func(context.Context) (*x509.Certificate, []*x509.Certificate, crypto.Signer, error) {
+		return cert, chain, key, nil
+	}
+	srv := serve(t, authorityHandler(tt.Authority, nil))
+	c := &Client{URLs: []string{srv.URL}}
+	_, _, err = c.Stamp(context.Background(), crypto.SHA256, digestOf("x"))
+	if err == nil || !strings.Contains(err.Error(), "not for time-stamping") {
+		t.Fatalf("a token signed by a TLS server certificate: %v", err)
 	}
 }
