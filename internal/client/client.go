@@ -43,8 +43,9 @@ type Client struct {
 type Option func(*options)
 
 type options struct {
-	timeout time.Duration
-	dialer  *net.Dialer
+	timeout    time.Duration
+	dialer     *net.Dialer
+	sessionDir string
 }
 
 // WithTimeout bounds each request, from dialing to reading the answer
@@ -65,7 +66,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	base, _ := cfg.baseURL()
-	tc, err := cfg.tlsConfig()
+	tc, err := cfg.tlsConfig(o.sessionDir)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func ProbeTLS(ctx context.Context, cfg Config) (TLSInfo, error) {
 		return info, err
 	}
 	base, _ := cfg.baseURL()
-	tc, err := cfg.tlsConfig()
+	tc, err := cfg.tlsConfig("")
 	if err != nil {
 		return info, err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -22,7 +23,9 @@ var (
 
 // tlsConfig builds the TLS settings: TLS 1.2 or later, the CA bundle (or
 // the system roots) and the client certificate when one is configured.
-func (c Config) tlsConfig() (*tls.Config, error) {
+// With a session directory (see [WithSessionCache]) sessions are kept
+// there and the certificate is decoded when the server asks for it.
+func (c Config) tlsConfig(sessionDir string) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if c.CAFile != "" {
 		pool, err := loadCAs(c.CAFile)
@@ -31,12 +34,33 @@ func (c Config) tlsConfig() (*tls.Config, error) {
 		}
 		tc.RootCAs = pool
 	}
-	if c.ClientCertFile != "" {
+	if c.ClientCertFile == "" {
+		return tc, nil
+	}
+	if sessionDir == "" {
 		cert, err := LoadClientCert(c.ClientCertFile, c.ClientCertPassword)
 		if err != nil {
 			return nil, err
 		}
 		tc.Certificates = []tls.Certificate{cert}
+		return tc, nil
+	}
+	data, err := os.ReadFile(c.ClientCertFile)
+	if err != nil {
+		return nil, fmt.Errorf("signet: client certificate: %w", err)
+	}
+	if tc.ClientSessionCache, err = newFileSessionCache(sessionDir, c.Host, data, c.ClientCertPassword); err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	var cert tls.Certificate
+	var certErr error
+	tc.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		once.Do(func() { cert, certErr = decodeClientCert(c.ClientCertFile, data, c.ClientCertPassword) })
+		if certErr != nil {
+			return nil, certErr
+		}
+		return &cert, nil
 	}
 	return tc, nil
 }
@@ -62,6 +86,11 @@ func LoadClientCert(path, password string) (tls.Certificate, error) {
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("signet: client certificate: %w", err)
 	}
+	return decodeClientCert(path, data, password)
+}
+
+// decodeClientCert decodes the PKCS#12 data read from path.
+func decodeClientCert(path string, data []byte, password string) (tls.Certificate, error) {
 	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("-----BEGIN")) {
 		return tls.Certificate{}, fmt.Errorf("signet: %s: %w (it is PEM; convert it with openssl pkcs12 -export)", path, ErrClientCertFormat)
 	}

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/signet-project/signet/internal/client"
 )
 
 // Backend is where the module's keys live and are used: the Signet server
@@ -65,7 +67,9 @@ func backendRV(err error) RV {
 	var sc statusCoder
 	var ce errConfig
 	switch {
-	case errors.As(err, &ce):
+	case errors.As(err, &ce), errors.Is(err, client.ErrClientCertPassword), errors.Is(err, client.ErrClientCertFormat):
+		// The client certificate is decoded at the first full handshake
+		// when TLS sessions are cached.
 		return CKR_FUNCTION_FAILED
 	case errors.Is(err, context.DeadlineExceeded):
 		return CKR_DEVICE_ERROR

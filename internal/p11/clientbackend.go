@@ -35,8 +35,8 @@ func NewClientBackend(c *client.Client, log *slog.Logger) *ClientBackend {
 // checks the credentials by listing the keypairs, which a wrong API key is
 // refused; the list is kept for the search that follows a login, so that
 // logging in costs one request.
-func dialBackend(ctx context.Context, cfg client.Config, log *slog.Logger) (Backend, error) {
-	c, err := client.New(cfg)
+func dialBackend(ctx context.Context, cfg client.Config, log *slog.Logger, opts ...client.Option) (Backend, error) {
+	c, err := client.New(cfg, opts...)
 	if err != nil {
 		return nil, errConfig{err}
 	}

@@ -138,24 +138,30 @@ func (m *Module) configure() configured {
 		c.backend = brokenBackend{errConfig{err}}
 		return c
 	}
+	// The caches: TLS sessions (see client.WithSessionCache) and, with an
+	// API key from the configuration, the keypair list (see keyCache).
+	f := m.env.CacheFiles
+	cache := m.env.CacheDir != "" && !strings.EqualFold(get("SIGNET_PKCS11_CACHE"), "off")
+	var opts []client.Option
+	if cache {
+		opts = append(opts, client.WithSessionCache(m.env.CacheDir))
+	}
 	if cfg.APIKey == "" {
 		c.pinLogin = func(ctx context.Context, pin string) (Backend, error) {
 			cfg := cfg
 			cfg.APIKey = pin
-			return dialBackend(ctx, cfg, c.log)
+			return dialBackend(ctx, cfg, c.log, opts...)
 		}
 		return c
 	}
-	cl, err := client.New(cfg)
+	cl, err := client.New(cfg, opts...)
 	if err != nil {
 		c.log.Error("configuration", "err", err)
 		c.backend = brokenBackend{errConfig{err}}
 		return c
 	}
 	b := NewClientBackend(cl, c.log)
-	f := m.env.CacheFiles
-	if m.env.CacheDir != "" && f.ReadFile != nil && f.WriteFile != nil && f.Remove != nil &&
-		!strings.EqualFold(get("SIGNET_PKCS11_CACHE"), "off") {
+	if cache && f.ReadFile != nil && f.WriteFile != nil && f.Remove != nil {
 		b.cache = newKeyCache(m.env.CacheDir, cfg.Host, cfg.APIKey, m.opts.ttl, m.opts.now, f)
 	}
 	c.backend = b

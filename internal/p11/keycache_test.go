@@ -139,3 +139,24 @@ func TestKeyCache(t *testing.T) {
 		}
 	})
 }
+
+// TestCachedSessionBadCertificate: with TLS sessions cached, the client
+// certificate is decoded at the first full handshake; a wrong password
+// still fails as a configuration error, not a device error.
+func TestCachedSessionBadCertificate(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	srv.AddKey(t, "ec", testKeys()["p256"], false)
+	vars := srv.Env()
+	vars["SIGNET_CLIENT_CERT_PASSWORD"] = "wrong"
+	env := mapEnv(vars, nil)
+	env.CacheDir, env.CacheFiles = t.TempDir(), osCacheFiles
+	m := NewModule(env)
+	if rv := m.Initialize(nil); rv != CKR_OK {
+		t.Fatal(rv)
+	}
+	defer m.Finalize()
+	h, _ := m.OpenSession(SlotID, CKF_SERIAL_SESSION)
+	if rv := m.FindObjectsInit(h, nil); rv != CKR_FUNCTION_FAILED {
+		t.Errorf("search with a wrong client certificate password: %v, want CKR_FUNCTION_FAILED", rv)
+	}
+}

@@ -50,6 +50,7 @@ type Request struct {
 	Proto        int    // major HTTP version
 	RemoteAddr   string // tells connections apart
 	ClientCert   bool   // a verified client certificate was presented
+	Resumed      bool   // the TLS session was resumed
 	Sign         *client.SignRequest
 }
 
@@ -183,7 +184,7 @@ type handler func(w http.ResponseWriter, r *http.Request, rec *Request)
 func (s *Server) auth(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rec := Request{Method: r.Method, Path: r.URL.Path, Proto: r.ProtoMajor, RemoteAddr: r.RemoteAddr,
-			ClientCert: r.TLS != nil && len(r.TLS.VerifiedChains) > 0}
+			ClientCert: r.TLS != nil && len(r.TLS.VerifiedChains) > 0, Resumed: r.TLS != nil && r.TLS.DidResume}
 		defer func() {
 			s.mu.Lock()
 			s.requests = append(s.requests, rec)

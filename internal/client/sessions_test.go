@@ -1,0 +1,86 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/signet-project/signet/internal/client"
+	"github.com/signet-project/signet/internal/client/clienttest"
+)
+
+// TestSessionCache: a second client (process) with the same credentials
+// resumes the first one's TLS session from the cache directory, and the
+// server still sees its verified client certificate, so it may sign; the
+// file is sealed and private; other credentials do not resume it.
+func TestSessionCache(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp := srv.AddKey(t, "ec", ec, false)
+	dir := t.TempDir()
+	sum := sha256.Sum256([]byte("x"))
+	sign := func(t *testing.T, cfg client.Config) error {
+		t.Helper()
+		c, err := client.New(cfg, client.WithSessionCache(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseIdleConnections()
+		_, err = c.Sign(context.Background(), kp.ID, client.SignRequest{SigAlg: "SHA256withECDSA", Hash: sum[:]})
+		return err
+	}
+	last := func() clienttest.Request { r := srv.Requests(); return r[len(r)-1] }
+
+	if err := sign(t, srv.Config()); err != nil {
+		t.Fatal(err)
+	}
+	if r := last(); r.Resumed || !r.ClientCert {
+		t.Fatalf("first connection: %+v, want a full handshake with the client certificate", r)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.tls"))
+	if len(files) != 1 {
+		t.Fatalf("session files %v, want one", files)
+	}
+	fi, err := os.Stat(files[0])
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("session file mode %v, %v", fi.Mode(), err)
+	}
+	for range 2 {
+		if err := sign(t, srv.Config()); err != nil {
+			t.Fatal(err)
+		}
+		if r := last(); !r.Resumed || !r.ClientCert {
+			t.Errorf("next connection: %+v, want resumed with the client certificate", r)
+		}
+	}
+
+	t.Run("wrong password", func(t *testing.T) {
+		cfg := srv.Config()
+		cfg.ClientCertPassword = "nope"
+		if err := sign(t, cfg); !errors.Is(err, client.ErrClientCertPassword) {
+			t.Errorf("sign with a wrong password and a cached session: %v, want %v", err, client.ErrClientCertPassword)
+		}
+	})
+	t.Run("garbage file", func(t *testing.T) {
+		data, _ := os.ReadFile(files[0])
+		if err := os.WriteFile(files[0], bytes.Repeat([]byte{7}, len(data)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := sign(t, srv.Config()); err != nil {
+			t.Fatal(err)
+		}
+		if r := last(); r.Resumed || !r.ClientCert {
+			t.Errorf("after a corrupt session file: %+v, want a full handshake", r)
+		}
+	})
+}
