@@ -17,15 +17,17 @@ import (
 const libp11Engine = "/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so"
 
 // BenchmarkOsslsigncode signs the same PE with osslsigncode through the
-// libp11 engine, alternately through libsignet-pkcs11 and signetd (an RSA
-// 2048 key on the server's SoftHSM2 token) and through libsofthsm2.so
-// directly (an RSA 2048 key on a token of its own), one whole osslsigncode
-// process each, and reports the median wall time of each and their ratio:
+// libp11 engine, in turn through libsignet-pkcs11 and signetd (an RSA
+// 2048 key on the server's SoftHSM2 token), the same with the module's
+// shared key list cache off (SIGNET_PKCS11_CACHE=off: every process lists
+// the keypairs), and through libsofthsm2.so directly (an RSA 2048 key on a
+// token of its own), one whole osslsigncode process each, and reports the
+// median wall time of each and the ratios to SoftHSM2:
 //
 //	go test -tags e2e -run '^$' -bench Osslsigncode -benchtime 100x ./test/pkcs11/
 //
 // Each side signs with a self-signed certificate made through its own
-// module (the benchmark measures signing, not trust); both signed files
+// module (the benchmark measures signing, not trust); the signed files
 // are checked with osslsigncode verify first.
 func BenchmarkOsslsigncode(b *testing.B) {
 	f := newFixture(b, keySpec{"rsa", map[string]any{"algorithm": "rsa", "key_size": 2048, "storage": "hsm"}})
@@ -35,59 +37,67 @@ func BenchmarkOsslsigncode(b *testing.B) {
 	f.run(b, true, []string{"PKCS11_MODULE_PATH=" + f.module}, "openssl", "req", "-engine", "pkcs11", "-keyform", "engine",
 		"-new", "-x509", "-key", f.uri("rsa"), "-subj", "/CN=Signet benchmark", "-days", "30", "-out", signetCert)
 
-	signet := func(out string) {
-		f.run(b, true, nil, "osslsigncode", "sign", "-pkcs11engine", libp11Engine, "-pkcs11module", f.module,
-			"-key", f.uri("rsa"), "-certs", signetCert, "-h", "sha256", "-in", pe, "-out", out)
+	signetWith := func(env []string) func(string) {
+		return func(out string) {
+			f.run(b, true, env, "osslsigncode", "sign", "-pkcs11engine", libp11Engine, "-pkcs11module", f.module,
+				"-key", f.uri("rsa"), "-certs", signetCert, "-h", "sha256", "-in", pe, "-out", out)
+		}
 	}
 	softhsm := func(out string) {
 		f.run(b, true, soft.env, "osslsigncode", "sign", "-pkcs11engine", libp11Engine, "-pkcs11module", soft.module,
 			"-key", soft.uri, "-pass", soft.pin, "-certs", soft.cert, "-h", "sha256", "-in", pe, "-out", out)
 	}
-	for name, side := range map[string]struct {
+	sides := []struct {
+		name string
 		sign func(string)
 		cert string
-	}{"signet": {signet, signetCert}, "softhsm": {softhsm, soft.cert}} {
-		out := f.path(name + ".exe")
+	}{
+		{"signet", signetWith(nil), signetCert},
+		{"signet-nocache", signetWith([]string{"SIGNET_PKCS11_CACHE=off"}), signetCert},
+		{"softhsm", softhsm, soft.cert},
+	}
+	for _, side := range sides {
+		out := f.path(side.name + ".exe")
 		side.sign(out)
 		f.verified(b, "Succeeded", "osslsigncode", "verify", "-CAfile", side.cert, "-in", out)
 	}
 
-	var st, ht []time.Duration
-	timed := func(sign func(string), out string) time.Duration {
-		os.Remove(out) // osslsigncode does not overwrite
-		start := time.Now()
-		sign(out)
-		return time.Since(start)
-	}
+	times := make([][]time.Duration, len(sides))
 	for i := 0; b.Loop(); i++ {
-		out := f.path(fmt.Sprint("out", i%2, ".exe"))
-		if i%2 == 0 { // alternate which goes first
-			st = append(st, timed(signet, out))
-			ht = append(ht, timed(softhsm, out))
-		} else {
-			ht = append(ht, timed(softhsm, out))
-			st = append(st, timed(signet, out))
+		for j := range sides {
+			k := (i + j) % len(sides) // rotate which goes first
+			out := f.path(fmt.Sprint("out", j, ".exe"))
+			os.Remove(out) // osslsigncode does not overwrite
+			start := time.Now()
+			sides[k].sign(out)
+			times[k] = append(times[k], time.Since(start))
 		}
 	}
-	ms, mh := median(st), median(ht)
-	b.ReportMetric(ms.Seconds()*1000, "ms-signet")
-	b.ReportMetric(mh.Seconds()*1000, "ms-softhsm")
-	b.ReportMetric(float64(ms)/float64(mh), "ratio")
+	soft0 := median(times[2])
+	line := fmt.Sprintf("%d rounds;", len(times[0]))
+	for k, side := range sides {
+		m := median(times[k])
+		b.ReportMetric(m.Seconds()*1000, "ms-"+side.name)
+		if k < 2 {
+			b.ReportMetric(float64(m)/float64(soft0), "ratio-"+side.name)
+		}
+		line += fmt.Sprintf(" %s median %v p90 %v;", side.name, m, pct(times[k], 90))
+	}
 	size := int64(0)
 	if fi, err := os.Stat(pe); err == nil {
 		size = fi.Size()
 	}
-	b.Logf("%d rounds; signet median %v p90 %v; softhsm median %v p90 %v; PE of %d bytes",
-		len(st), ms, pct(st, 90), mh, pct(ht, 90), size)
+	b.Logf("%s PE of %d bytes", line, size)
 }
 
 // phaseNames are the fields testdata/phases.c prints, in order.
 var phaseNames = []string{"load", "initialize", "session", "find", "sign", "finalize", "total"}
 
 // BenchmarkPhases times each PKCS#11 call of one signature in a fresh
-// process (testdata/phases.c), alternately through libsignet-pkcs11 and
-// through libsofthsm2.so, and reports the median of each phase: where
-// the time of BenchmarkOsslsigncode goes.
+// process (testdata/phases.c), in turn through libsignet-pkcs11 (with and
+// without the shared key list cache) and through libsofthsm2.so, and
+// reports the median of each phase: where the time of
+// BenchmarkOsslsigncode goes.
 //
 //	go test -tags e2e -run '^$' -bench Phases -benchtime 100x ./test/pkcs11/
 func BenchmarkPhases(b *testing.B) {
@@ -105,12 +115,13 @@ func BenchmarkPhases(b *testing.B) {
 		args []string
 	}{
 		{"signet", nil, []string{f.module, f.keys["rsa"].Alias}},
+		{"signet-nocache", []string{"SIGNET_PKCS11_CACHE=off"}, []string{f.module, f.keys["rsa"].Alias}},
 		{"softhsm", soft.env, []string{soft.module, soft.label, soft.pin}},
 	}
 	times := map[string][]time.Duration{} // "signet find" -> durations
 	for i := 0; b.Loop(); i++ {
 		for j := range sides {
-			side := sides[(i+j)%2] // alternate which goes first
+			side := sides[(i+j)%len(sides)] // rotate which goes first
 			fields := strings.Fields(f.run(b, true, side.env, bin, side.args...))
 			if len(fields) != 2*len(phaseNames) {
 				b.Fatalf("phases printed %q", fields)
