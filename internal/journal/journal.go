@@ -23,7 +23,23 @@ type Entry struct {
 	// same transaction: a dynamic key replaced (and destroyed) while the
 	// signature was made never yields a recorded, returned signature.
 	CheckGeneration bool
+	// Reserve, if set, takes signatures from a release's budget in the same
+	// transaction, before the records are written: the write fails with
+	// ErrBudgetExhausted when the budget has no room, so a signature that
+	// would overspend it is never recorded nor returned, and the
+	// reservation costs no commit of its own.
+	Reserve *Reservation
 }
+
+// Reservation is a number of signatures taken from a release's budget.
+type Reservation struct {
+	ReleaseID string
+	N         int
+}
+
+// ErrBudgetExhausted is returned (wrapped) when a Reserve entry's release
+// has no room for its signatures.
+var ErrBudgetExhausted = errors.New("journal: the release has no room for these signatures")
 
 // ErrKeyRotated is returned (wrapped) when a CheckGeneration entry's
 // keypair has moved to another generation.

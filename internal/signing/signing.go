@@ -68,8 +68,6 @@ type Observer func(alg, result string, d time.Duration)
 // Releases is what signing needs of the releases domain.
 type Releases interface {
 	LiveReleaseFor(ctx context.Context, keypairID string, now time.Time) (*release.Release, error)
-	Reserve(ctx context.Context, releaseID string, n int) (bool, error)
-	Refund(ctx context.Context, releaseID string, n int) error
 }
 
 // Service signs.
@@ -107,25 +105,9 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 	}
 	if kp.RotatePerSignature {
 		if kp, err = s.claim(ctx, p, kp, len(r.Items)); err != nil {
-			if counted != nil {
-				_ = s.Releases.Refund(context.WithoutCancel(ctx), counted.ID, len(r.Items))
-			}
 			return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
 		}
 		defer s.rotateAfterUse(ctx, kp)
-	}
-	if counted != nil {
-		// Give back what was reserved unless the signatures go out.
-		defer func() {
-			if err != nil {
-				if rerr := s.Releases.Refund(context.WithoutCancel(ctx), counted.ID, len(r.Items)); rerr != nil {
-					err = errors.Join(err, rerr)
-				}
-			}
-		}()
-	}
-	if r.Timestamp && s.Stamper == nil {
-		return nil, nil, s.refuse(ctx, p, r, kp, outcome, errNoStamper)
 	}
 	signer, err := s.signer(ctx, kp)
 	if err != nil {
@@ -155,11 +137,19 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 		ev := s.Guard.Event(ctx, p, guard.Target{Type: "Keypair", Action: "Sign", ID: kp.ID, Name: kp.Alias}, audit.Allowed, "")
 		ev.Details = map[string]string{"signature_id": rec.ID, "sig_alg": alg.Name, "generation": fmt.Sprint(kp.Generation)}
 		entries[i] = journal.Entry{Signature: rec, Events: []*audit.Event{ev}, CheckGeneration: kp.Type == keypair.TypeDynamic}
+		if counted != nil && i == 0 {
+			// The request's entries commit together: the first reserves for all.
+			entries[i].Reserve = &journal.Reservation{ReleaseID: counted.ID, N: len(r.Items)}
+		}
 		res[i] = Result{Signature: sig, RecordID: rec.ID, SigAlg: alg.Name, TimestampToken: token}
 	}
 	if err := s.Journal.Commit(ctx, entries...); err != nil {
 		if errors.Is(err, journal.ErrKeyRotated) {
 			return nil, nil, errs.Conflict("keypair_rotated", "the key of %s was replaced while signing; nothing was signed, retry", kp.Alias)
+		}
+		if errors.Is(err, journal.ErrBudgetExhausted) {
+			outcome = siglog.StatusDenied
+			return nil, nil, s.refuse(ctx, p, r, kp, outcome, s.exhausted(ctx, p, kp, counted, len(r.Items)))
 		}
 		return nil, nil, commitError(ctx, err, "signature withheld: the signature and audit logs cannot be written")
 	}
@@ -187,7 +177,8 @@ func (s *Service) stamp(ctx context.Context, alg sigalg.Alg, sig []byte) ([]byte
 
 // check validates the request and authorizes it. kp is returned whenever it
 // was found, so refusals can name it; counted is the release whose budget
-// the request has reserved from, if any.
+// the request counts toward, if any: the reservation is made when the
+// records are committed (journal.Entry.Reserve), in their transaction.
 func (s *Service) check(ctx context.Context, p policy.Principal, r Request) (alg sigalg.Alg, kp *keypair.Keypair, counted *release.Release, err error) {
 	if alg, err = sigalg.Parse(r.SigAlg); err != nil {
 		return alg, nil, nil, err
@@ -228,16 +219,15 @@ func (s *Service) check(ctx context.Context, p policy.Principal, r Request) (alg
 	if !d.Counts {
 		return alg, kp, nil, nil
 	}
-	ok, err := s.Releases.Reserve(ctx, rel.ID, len(r.Items))
-	if err != nil {
-		return alg, kp, nil, errs.Wrap(err, http.StatusServiceUnavailable, "store_unavailable", "cannot reserve signatures from release %s now", rel.Name)
-	}
-	if !ok {
-		e := errs.New(http.StatusForbidden, "release_quota_exhausted",
-			"release %s allows %d signatures and has no room for %d more", rel.Name, rel.MaxSignatures, len(r.Items))
-		return alg, kp, nil, s.Guard.Deny(ctx, p, t, e)
-	}
 	return alg, kp, rel, nil
+}
+
+// exhausted refuses, and audits, a request for which rel has no room.
+func (s *Service) exhausted(ctx context.Context, p policy.Principal, kp *keypair.Keypair, rel *release.Release, n int) error {
+	t := guard.Target{Type: "Keypair", Action: "Sign", ID: kp.ID, Name: kp.Alias}
+	e := errs.New(http.StatusForbidden, "release_quota_exhausted",
+		"release %s allows %d signatures and has no room for %d more", rel.Name, rel.MaxSignatures, n)
+	return s.Guard.Deny(ctx, p, t, e)
 }
 
 // release finds the live release holding kp and the facts policy needs.

@@ -34,9 +34,21 @@ func (db *DB) WriteBatch(ctx context.Context, batch []journal.Entry) error {
 	if len(recs) == 0 && len(evs) == 0 {
 		return nil
 	}
-	db.prepareWriter(ctx, db.batchQueries(len(recs), len(evs))...)
+	qs := db.batchQueries(len(recs), len(evs))
+	for _, e := range batch {
+		if e.Reserve != nil {
+			qs = append(qs, db.d.rebind(reserveSQL))
+			break
+		}
+	}
+	db.prepareWriter(ctx, qs...)
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		for _, e := range batch {
+			if e.Reserve != nil {
+				if err := db.reserve(ctx, tx, e.Reserve); err != nil {
+					return err
+				}
+			}
 			if e.CheckGeneration && e.Signature != nil {
 				if err := db.checkGeneration(ctx, tx, e.Signature.KeypairID, e.Signature.Generation); err != nil {
 					return err
@@ -61,6 +73,28 @@ func (db *DB) checkGeneration(ctx context.Context, tx *sql.Tx, id string, gen in
 	}
 	if cur != gen {
 		return fmt.Errorf("keypair %s is at generation %d, the signature used %d: %w", id, cur, gen, journal.ErrKeyRotated)
+	}
+	return nil
+}
+
+// reserveSQL takes signatures from a release's budget, never past its
+// maximum: on PostgreSQL the row lock makes concurrent reservations of
+// every node wait, and the condition is checked again on the row they see.
+const reserveSQL = `UPDATE releases SET used = used + ? WHERE id = ? AND used + ? <= max_signatures`
+
+// reserve applies a reservation in tx; journal.ErrBudgetExhausted when the
+// release has no room for it.
+func (db *DB) reserve(ctx context.Context, tx *sql.Tx, r *journal.Reservation) error {
+	res, err := db.txExec(ctx, tx, db.d.rebind(reserveSQL), r.N, r.ReleaseID, r.N)
+	if err != nil {
+		return db.wrap(err, "release %s: reserving %d signatures", r.ReleaseID, r.N)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return db.wrap(err, "release %s: reserving", r.ReleaseID)
+	}
+	if n != 1 {
+		return fmt.Errorf("release %s: %d signatures: %w", r.ReleaseID, r.N, journal.ErrBudgetExhausted)
 	}
 	return nil
 }
