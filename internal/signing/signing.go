@@ -109,6 +109,9 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 		}
 		defer s.rotateAfterUse(ctx, kp)
 	}
+	if r.Timestamp && s.Stamper == nil {
+		return nil, nil, s.refuse(ctx, p, r, kp, outcome, errNoStamper)
+	}
 	signer, err := s.signer(ctx, kp)
 	if err != nil {
 		return nil, nil, s.refuse(ctx, p, r, kp, outcome, s.rotatedOr(ctx, kp, err))
