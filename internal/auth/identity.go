@@ -162,8 +162,12 @@ type IdentityStore interface {
 	DeleteRole(ctx context.Context, name string, ev *audit.Event) error
 	ListRoles(ctx context.Context) ([]*policy.Role, error)
 
+	// Settings returns the settings as stored (0 for a setting never set).
 	Settings(ctx context.Context) (Settings, error)
-	UpdateSettings(ctx context.Context, s Settings, ev *audit.Event) error
+	// UpdateSettings changes the settings u sets, and only those, with
+	// UpdatedAt at, in one statement: two changes of different settings at
+	// once both stay. It returns the settings as stored after it.
+	UpdateSettings(ctx context.Context, u SettingsUpdate, at time.Time, ev *audit.Event) (Settings, error)
 
 	// GetLogin returns a user's sign-in state (a zero Login with UserID set
 	// if the user has none yet).

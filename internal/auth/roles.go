@@ -159,22 +159,12 @@ func (s *Service) UpdateSettings(ctx context.Context, p policy.Principal, r Sett
 	if err := r.Validate(); err != nil {
 		return Settings{}, err
 	}
-	set, err := s.Settings(ctx)
+	// The store changes only the fields r sets, in one statement: reading
+	// the settings here and writing them all back would lose a change made
+	// meanwhile by another admin.
+	set, err := s.Store.UpdateSettings(ctx, r, s.now(), s.event(ctx, p, t))
 	if err != nil {
-		return set, err
+		return Settings{}, storeErr(err, "settings")
 	}
-	if r.Require2FA != nil {
-		set.Require2FA = *r.Require2FA
-	}
-	if r.TeamsEnabled != nil {
-		set.TeamsEnabled = *r.TeamsEnabled
-	}
-	if r.ReleaseApprovals != nil {
-		set.ReleaseApprovals = *r.ReleaseApprovals
-	}
-	if r.RotationSeconds != nil {
-		set.RotationSeconds = *r.RotationSeconds
-	}
-	set.UpdatedAt = s.now()
-	return set, storeErr(s.Store.UpdateSettings(ctx, set, s.event(ctx, p, t)), "settings")
+	return set.WithDefaults(), nil
 }

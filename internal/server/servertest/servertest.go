@@ -161,12 +161,8 @@ func Start(t testing.TB, opts ...Option) *Env {
 		PKI: server.PKIOptions{TimestampURLs: o.tsaURLs},
 	})
 	if o.approvals > 0 {
-		set, err := st.Settings(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		set.ReleaseApprovals = o.approvals
-		if err := st.UpdateSettings(context.Background(), set, event("Settings", "account")); err != nil {
+		u := auth.SettingsUpdate{ReleaseApprovals: &o.approvals}
+		if _, err := st.UpdateSettings(context.Background(), u, time.Time{}, event("Settings", "account")); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -3,32 +3,59 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/signet-project/signet/internal/auth"
 )
 
-// Settings returns the account settings.
-func (db *DB) Settings(ctx context.Context) (auth.Settings, error) {
+const settingsColumns = `require_2fa, teams_enabled, release_approvals, rotation_seconds, updated_at`
+
+func scanSettings(row *sql.Row) (auth.Settings, error) {
 	var s auth.Settings
 	var updated int64
-	err := db.queryRow(ctx, `SELECT require_2fa, teams_enabled, release_approvals, rotation_seconds, updated_at
-		FROM account_settings WHERE id = 1`).
-		Scan(&s.Require2FA, &s.TeamsEnabled, &s.ReleaseApprovals, &s.RotationSeconds, &updated)
+	err := row.Scan(&s.Require2FA, &s.TeamsEnabled, &s.ReleaseApprovals, &s.RotationSeconds, &updated)
 	if updated > 0 {
 		s.UpdatedAt = fromMicros(updated)
 	}
+	return s, err
+}
+
+// Settings returns the account settings.
+func (db *DB) Settings(ctx context.Context) (auth.Settings, error) {
+	s, err := scanSettings(db.queryRow(ctx, `SELECT `+settingsColumns+` FROM account_settings WHERE id = 1`))
 	return s, db.wrap(err, "account settings")
 }
 
-// UpdateSettings saves the account settings.
-func (db *DB) UpdateSettings(ctx context.Context, s auth.Settings, ev auditEvent) error {
-	fillTime(&s.UpdatedAt)
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		if err := db.exec(ctx, tx, "account settings", `UPDATE account_settings SET require_2fa = ?, teams_enabled = ?,
-			release_approvals = ?, rotation_seconds = ?, updated_at = ? WHERE id = 1`,
-			s.Require2FA, s.TeamsEnabled, s.ReleaseApprovals, s.RotationSeconds, micros(s.UpdatedAt)); err != nil {
+// UpdateSettings changes the settings u sets, and only those: one UPDATE
+// whose COALESCE keeps the stored value of every column u leaves nil, so
+// that two admins changing different settings at once both keep their
+// change (a read-modify-write of the whole row would lose one). The row
+// read back in the same transaction is what the change made.
+func (db *DB) UpdateSettings(ctx context.Context, u auth.SettingsUpdate, at time.Time, ev auditEvent) (auth.Settings, error) {
+	fillTime(&at)
+	var s auth.Settings
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.exec(ctx, tx, "account settings", `UPDATE account_settings SET
+			require_2fa = COALESCE(?, require_2fa), teams_enabled = COALESCE(?, teams_enabled),
+			release_approvals = COALESCE(?, release_approvals), rotation_seconds = COALESCE(?, rotation_seconds),
+			updated_at = ? WHERE id = 1`,
+			orNull(u.Require2FA), orNull(u.TeamsEnabled), orNull(u.ReleaseApprovals), orNull(u.RotationSeconds), micros(at)); err != nil {
 			return err
+		}
+		var err error
+		s, err = scanSettings(tx.QueryRowContext(ctx, db.d.rebind(`SELECT `+settingsColumns+` FROM account_settings WHERE id = 1`)))
+		if err != nil {
+			return db.wrap(err, "account settings")
 		}
 		return db.appendEvent(ctx, tx, ev)
 	})
+	return s, err
+}
+
+// orNull is *p, or SQL NULL when p is nil.
+func orNull[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

@@ -27,7 +27,8 @@ func testCredentials(t *testing.T, s server.Store) {
 	c2 := &auth.ClientCert{ID: "c2", UserID: "u-bob", Serial: "02", Fingerprint: hashOf("cert-2"), NotAfter: at(100), CreatedAt: at(1), RevokedAt: ptr(at(5))}
 	must(t, s.CreateClientCert(ctx, c1, nil))
 	must(t, s.CreateClientCert(ctx, c2, nil))
-	must(t, s.UpdateSettings(ctx, auth.Settings{TeamsEnabled: true, UpdatedAt: at(7)}, event(1, "Update", "settings")))
+	_, err := s.UpdateSettings(ctx, auth.SettingsUpdate{TeamsEnabled: ptr(true)}, at(7), event(1, "Update", "settings"))
+	must(t, err)
 
 	got, err := s.CredentialsByToken(ctx, tok.Hash, nil)
 	must(t, err)

@@ -156,7 +156,10 @@ func testReleaseSettings(t *testing.T, s server.Store) {
 		t.Fatalf("defaults: %+v", d)
 	}
 	want := auth.Settings{TeamsEnabled: true, ReleaseApprovals: 3, RotationSeconds: 120, UpdatedAt: at(5)}
-	must(t, s.UpdateSettings(ctx, want, event(1, "Update", "account")))
+	got, err := s.UpdateSettings(ctx, auth.SettingsUpdate{TeamsEnabled: ptr(true), ReleaseApprovals: ptr(3), RotationSeconds: ptr(120)},
+		at(5), event(1, "Update", "account"))
+	must(t, err)
+	same(t, "settings returned", got, want)
 	set, err = s.Settings(ctx)
 	must(t, err)
 	same(t, "settings", set, want)

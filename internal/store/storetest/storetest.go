@@ -65,6 +65,8 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"ReleaseDecisions", testReleaseDecisions},
 		{"ReleaseConcurrentDecisions", testReleaseConcurrentDecisions},
 		{"ReleaseSettings", testReleaseSettings},
+		{"SettingsPartial", testSettingsPartial},
+		{"SettingsConcurrent", testSettingsConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
