@@ -32,6 +32,9 @@ type Release struct {
 	CreatedBy         string     `json:"created_by"`
 	CreatedAt         time.Time  `json:"created_at"`
 	UpdatedAt         time.Time  `json:"updated_at"`
+	// Revision counts the release's changes (0 from a server that does not
+	// say); a change that raced another is refused with release_conflict.
+	Revision int64 `json:"revision,omitempty"`
 }
 
 // Approval is one approver's decision on a release.
