@@ -54,8 +54,10 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	}
 	f.Close()
 
+	// secure_delete: the bytes of a deleted or replaced row (a destroyed
+	// key's sealed envelope) are overwritten, not left in free pages.
 	w, err := sql.Open("sqlite", dsn(path, "_txlock=immediate", "_pragma=journal_mode(WAL)",
-		"_pragma=synchronous(FULL)", "_pragma=foreign_keys(1)"))
+		"_pragma=synchronous(FULL)", "_pragma=foreign_keys(1)", "_pragma=secure_delete(1)"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}

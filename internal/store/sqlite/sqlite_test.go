@@ -67,7 +67,7 @@ func TestFileMode(t *testing.T) {
 
 func TestPragmas(t *testing.T) {
 	db := open(t, filepath.Join(t.TempDir(), "signet.db"))
-	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "secure_delete": "1"} {
 		var got string
 		if err := db.SQL().QueryRowContext(t.Context(), "PRAGMA "+pragma).Scan(&got); err != nil {
 			t.Fatal(err)
