@@ -76,13 +76,13 @@ the chain as PEM, root last: what "openssl verify -untrusted" and
 			if id != "" {
 				p = apiPath("certificates", id, "download")
 			}
-			body, _, err := r.raw(cmd.Context(), "GET", p, certQuery(format), nil)
+			body, err := r.get(cmd.Context(), p, certQuery(format))
 			if err != nil {
 				return err
 			}
 			var chain []byte
 			if chainOut != "" {
-				if chain, _, err = r.raw(cmd.Context(), "GET", p, certQuery("chain"), nil); err != nil {
+				if chain, err = r.get(cmd.Context(), p, certQuery("chain")); err != nil {
 					return err
 				}
 			}

@@ -107,9 +107,35 @@ func (e *APIError) Error() string {
 // StatusCode returns the HTTP status.
 func (e *APIError) StatusCode() int { return e.Status }
 
+// Call sends a request to path (under the host, already escaped) with an
+// optional JSON body and decodes a JSON answer into out (when not nil). It
+// serves the endpoints that have no typed method here.
+func (c *Client) Call(ctx context.Context, method, path string, q url.Values, body, out any) error {
+	return c.do(ctx, method, path, q, body, out)
+}
+
+// Fetch GETs path and returns the answer's body as it is (a certificate in
+// DER, a PKCS#7 bundle).
+func (c *Client) Fetch(ctx context.Context, path string, q url.Values) ([]byte, error) {
+	return c.send(ctx, http.MethodGet, path, q, nil)
+}
+
 // do sends a request with an optional JSON body and decodes a JSON answer
 // into out (when out is not nil).
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body, out any) error {
+	data, err := c.send(ctx, method, path, q, body)
+	if err != nil || out == nil {
+		return err
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("signet: %s %s: bad answer: %w", method, path, err)
+	}
+	return nil
+}
+
+// send sends a request and returns the body of a 2xx answer; any other
+// answer becomes an *APIError.
+func (c *Client) send(ctx context.Context, method, path string, q url.Values, body any) ([]byte, error) {
 	// path is already escaped: callers escape references with url.PathEscape.
 	u := strings.TrimRight(c.base.String(), "/") + path
 	if len(q) > 0 {
@@ -119,13 +145,13 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.ua)
@@ -137,23 +163,17 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("signet: %s %s: %w", method, path, err)
+		return nil, fmt.Errorf("signet: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return fmt.Errorf("signet: %s %s: reading answer: %w", method, path, err)
+		return nil, fmt.Errorf("signet: %s %s: reading answer: %w", method, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return decodeError(resp.StatusCode, data)
+		return nil, decodeError(resp.StatusCode, data)
 	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("signet: %s %s: bad answer: %w", method, path, err)
-	}
-	return nil
+	return data, nil
 }
 
 // decodeError turns an error answer into an *APIError, keeping a short
