@@ -45,6 +45,9 @@ Not for production: the CA key and credentials sit in DIR.`,
 			if err != nil {
 				return err
 			}
+			if v := os.Getenv("SIGNET_LOG_LEVEL"); v != "" {
+				c.Log.Level = v // as for serve; config.yaml keeps its own
+			}
 			return run(cmd.Context(), c, func(addr string) {
 				if err := devCredentials(cmd.Context(), c, dataDir, addr); err != nil {
 					fmt.Fprintln(os.Stderr, "signetd dev:", err)
