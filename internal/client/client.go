@@ -37,6 +37,7 @@ type Client struct {
 	apiKey string
 	ua     string
 	hc     *http.Client
+	pre    *preconnector // with WithSessionCache
 }
 
 // Option tunes a Client.
@@ -84,11 +85,44 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if ua == "" {
 		ua = "signet-client"
 	}
-	return &Client{base: base, apiKey: cfg.APIKey, ua: ua, hc: &http.Client{Transport: tr, Timeout: o.timeout}}, nil
+	c := &Client{base: base, apiKey: cfg.APIKey, ua: ua, hc: &http.Client{Transport: tr, Timeout: o.timeout}}
+	if o.sessionDir != "" {
+		// Direct (not proxied) connections are dialed by the client, so
+		// that Preconnect can start one early.
+		pt := tc.Clone() // the transport changes its own copy
+		pt.NextProtos = []string{"h2", "http/1.1"}
+		c.pre = &preconnector{dialer: o.dialer, tls: pt}
+		tr.DialTLSContext = c.pre.dialTLS
+	}
+	return c, nil
+}
+
+// Preconnect starts connecting to the server in the background, when the
+// client was made with [WithSessionCache] and the server is reached
+// without a proxy, so that the TLS handshake overlaps whatever the caller
+// does before its first request (a signing tool hashing its file). The
+// next request that needs a connection takes it.
+func (c *Client) Preconnect() {
+	if c.pre == nil {
+		return
+	}
+	if p, err := http.ProxyFromEnvironment(&http.Request{URL: c.base}); err != nil || p != nil {
+		return
+	}
+	port := c.base.Port()
+	if port == "" {
+		port = "443"
+	}
+	c.pre.start(net.JoinHostPort(c.base.Hostname(), port))
 }
 
 // CloseIdleConnections closes connections kept for reuse.
-func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+func (c *Client) CloseIdleConnections() {
+	c.hc.CloseIdleConnections()
+	if c.pre != nil {
+		c.pre.close()
+	}
+}
 
 // APIError is an error answered by the server.
 type APIError struct {

@@ -64,6 +64,25 @@ func TestSessionCache(t *testing.T) {
 		}
 	}
 
+	t.Run("preconnect", func(t *testing.T) {
+		c, err := client.New(srv.Config(), client.WithSessionCache(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseIdleConnections()
+		c.Preconnect()
+		c.Preconnect() // one early connection at a time
+		before := len(srv.Requests())
+		for range 2 {
+			if _, err := c.Sign(context.Background(), kp.ID, client.SignRequest{SigAlg: "SHA256withECDSA", Hash: sum[:]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reqs := srv.Requests()[before:]
+		if len(reqs) != 2 || reqs[0].RemoteAddr != reqs[1].RemoteAddr || !reqs[0].Resumed || !reqs[0].ClientCert || reqs[0].Proto != 2 {
+			t.Errorf("after Preconnect: %+v, want two requests on one resumed HTTP/2 connection with the client certificate", reqs)
+		}
+	})
 	t.Run("wrong password", func(t *testing.T) {
 		cfg := srv.Config()
 		cfg.ClientCertPassword = "nope"

@@ -67,7 +67,11 @@ func (b *ClientBackend) Keys(ctx context.Context) ([]Key, error) {
 	b.primed = nil
 	b.mu.Unlock()
 	if kps == nil && b.cache != nil {
-		kps = b.cache.load()
+		if kps = b.cache.load(); kps != nil {
+			// No request now: connect while the tool prepares what it
+			// will have signed.
+			b.c.Preconnect()
+		}
 	}
 	if kps == nil {
 		var err error
