@@ -78,7 +78,8 @@ func newFixture(t *testing.T) *fixture {
 			f.env = append(f.env, kv)
 		}
 	}
-	f.env = append(f.env, "PKCS11_PROVIDER_MODULE="+modulePath, "SIGNET_PKCS11_LOG=warn")
+	// The module's caches (key list, TLS sessions) in the test's directory.
+	f.env = append(f.env, "PKCS11_PROVIDER_MODULE="+modulePath, "SIGNET_PKCS11_LOG=warn", "XDG_CACHE_HOME="+filepath.Join(f.dir, "cache"))
 	for k, v := range f.srv.Env() {
 		f.env = append(f.env, k+"="+v)
 	}

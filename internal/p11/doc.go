@@ -30,8 +30,9 @@
 //
 // Without an API key the token is in PIN mode: it sets CKF_LOGIN_REQUIRED,
 // shows no objects before login, and C_Login takes the PIN as the API key,
-// checks it with GET /api/v1/me (CKR_PIN_INCORRECT when refused) and keeps
-// it until logout or the last session closes. The client certificate still
+// checks it by listing the keypairs (CKR_PIN_INCORRECT when refused; the
+// search that follows uses that list) and keeps it until logout or the
+// last session closes. The client certificate still
 // comes from the configuration.
 //
 // # Configuration
@@ -55,6 +56,12 @@
 //
 // The keypair list is fetched when a search starts and reused for 5
 // seconds, so a dynamic key's new generation shows up at the next search.
+// With an API key from the configuration and Env.CacheDir set, the list
+// is shared for those 5 seconds with the next processes (see keyCache)
+// and so are TLS sessions (client.WithSessionCache), unless
+// SIGNET_PKCS11_CACHE is "off": a build that runs one tool process per
+// file then lists the keypairs once and resumes TLS instead of a full
+// mutual-TLS handshake.
 // Handles stay the same for the same keypair across refreshes. Every
 // signature returned by the server is verified with the public key the
 // tool sees; a mismatch (the key was replaced meanwhile) gives
