@@ -32,9 +32,9 @@ func NewClientBackend(c *client.Client, log *slog.Logger) *ClientBackend {
 }
 
 // dialBackend makes a client for cfg (PIN mode: its API key is the PIN) and
-// checks the credentials by listing the keypairs, which a wrong API key is
-// refused; the list is kept for the search that follows a login, so that
-// logging in costs one request.
+// checks the credentials by listing the keypairs (the server refuses a
+// wrong API key); the list is kept for the search that follows the login,
+// so that logging in costs one request.
 func dialBackend(ctx context.Context, cfg client.Config, log *slog.Logger, opts ...client.Option) (Backend, error) {
 	c, err := client.New(cfg, opts...)
 	if err != nil {

@@ -23,9 +23,10 @@ type Env struct {
 	OpenLog func(path string) (io.WriteCloser, error)
 	Stderr  io.Writer
 	Program string // name of the calling program, recorded as the signing tool
-	// CacheDir is where the keypair list is shared between processes for
-	// the cache TTL (see keyCache); "" or SIGNET_PKCS11_CACHE=off turns
-	// that off. CacheFiles reaches it.
+	// CacheDir is where the keypair list (for the cache TTL, see keyCache)
+	// and TLS sessions (client.WithSessionCache) are kept for the next
+	// process; "" or SIGNET_PKCS11_CACHE=off turns that off. CacheFiles
+	// reaches the key list's file.
 	CacheDir   string
 	CacheFiles CacheFiles
 }
