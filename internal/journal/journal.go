@@ -31,15 +31,22 @@ type Entry struct {
 	Reserve *Reservation
 }
 
-// Reservation is a number of signatures taken from a release's budget.
+// Reservation is a number of signatures taken from a release's budget by
+// signatures made at At: the release must still be approved, with At
+// inside its window, when the records are written.
 type Reservation struct {
 	ReleaseID string
 	N         int
+	At        time.Time
 }
 
 // ErrBudgetExhausted is returned (wrapped) when a Reserve entry's release
 // has no room for its signatures.
 var ErrBudgetExhausted = errors.New("journal: the release has no room for these signatures")
+
+// ErrReleaseChanged is returned (wrapped) when a Reserve entry's release
+// was closed, sent back for approval or moved out of its window meanwhile.
+var ErrReleaseChanged = errors.New("journal: the release changed while signing")
 
 // ErrKeyRotated is returned (wrapped) when a CheckGeneration entry's
 // keypair has moved to another generation.

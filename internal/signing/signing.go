@@ -142,13 +142,17 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 		entries[i] = journal.Entry{Signature: rec, Events: []*audit.Event{ev}, CheckGeneration: kp.Type == keypair.TypeDynamic}
 		if counted != nil && i == 0 {
 			// The request's entries commit together: the first reserves for all.
-			entries[i].Reserve = &journal.Reservation{ReleaseID: counted.ID, N: len(r.Items)}
+			entries[i].Reserve = &journal.Reservation{ReleaseID: counted.ID, N: len(r.Items), At: now}
 		}
 		res[i] = Result{Signature: sig, RecordID: rec.ID, SigAlg: alg.Name, TimestampToken: token}
 	}
 	if err := s.Journal.Commit(ctx, entries...); err != nil {
 		if errors.Is(err, journal.ErrKeyRotated) {
 			return nil, nil, errs.Conflict("keypair_rotated", "the key of %s was replaced while signing; nothing was signed, retry", kp.Alias)
+		}
+		if errors.Is(err, journal.ErrReleaseChanged) {
+			return nil, nil, s.refuse(ctx, p, r, kp, outcome, errs.Conflict("release_changed",
+				"release %s was closed, edited or left its window while signing; nothing was signed, retry", counted.Name))
 		}
 		if errors.Is(err, journal.ErrBudgetExhausted) {
 			outcome = siglog.StatusDenied

@@ -78,14 +78,18 @@ func (db *DB) checkGeneration(ctx context.Context, tx *sql.Tx, id string, gen in
 }
 
 // reserveSQL takes signatures from a release's budget, never past its
-// maximum: on PostgreSQL the row lock makes concurrent reservations of
+// maximum, and only while the release is approved with the signing time in
+// its window: on PostgreSQL the row lock makes concurrent reservations of
 // every node wait, and the condition is checked again on the row they see.
-const reserveSQL = `UPDATE releases SET used = used + ? WHERE id = ? AND used + ? <= max_signatures`
+const reserveSQL = `UPDATE releases SET used = used + ? WHERE id = ? AND used + ? <= max_signatures
+	AND status = 'approved' AND start_at <= ? AND end_at > ?`
 
-// reserve applies a reservation in tx; journal.ErrBudgetExhausted when the
-// release has no room for it.
+// reserve applies a reservation in tx: journal.ErrBudgetExhausted when the
+// release has no room for it, journal.ErrReleaseChanged when it no longer
+// takes signatures at r.At.
 func (db *DB) reserve(ctx context.Context, tx *sql.Tx, r *journal.Reservation) error {
-	res, err := db.txExec(ctx, tx, db.d.rebind(reserveSQL), r.N, r.ReleaseID, r.N)
+	at := micros(r.At)
+	res, err := db.txExec(ctx, tx, db.d.rebind(reserveSQL), r.N, r.ReleaseID, r.N, at, at)
 	if err != nil {
 		return db.wrap(err, "release %s: reserving %d signatures", r.ReleaseID, r.N)
 	}
@@ -93,10 +97,17 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, r *journal.Reservation) e
 	if err != nil {
 		return db.wrap(err, "release %s: reserving", r.ReleaseID)
 	}
-	if n != 1 {
+	if n == 1 {
+		return nil
+	}
+	var used, most int
+	if err := tx.QueryRowContext(ctx, db.d.rebind(`SELECT used, max_signatures FROM releases WHERE id = ?`), r.ReleaseID).Scan(&used, &most); err != nil {
+		return db.wrap(err, "release %s: reserving", r.ReleaseID)
+	}
+	if used+r.N > most {
 		return fmt.Errorf("release %s: %d signatures: %w", r.ReleaseID, r.N, journal.ErrBudgetExhausted)
 	}
-	return nil
+	return fmt.Errorf("release %s: %w", r.ReleaseID, journal.ErrReleaseChanged)
 }
 
 // batchQueries lists the statements WriteBatch runs for n records and m events.

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/signet-project/signet/internal/audit"
 	"github.com/signet-project/signet/internal/auth"
+	"github.com/signet-project/signet/internal/journal"
 	"github.com/signet-project/signet/internal/release"
 	"github.com/signet-project/signet/internal/server"
 	"github.com/signet-project/signet/internal/store"
@@ -163,4 +165,36 @@ func testReleaseSettings(t *testing.T, s server.Store) {
 	set, err = s.Settings(ctx)
 	must(t, err)
 	same(t, "settings", set, want)
+}
+
+// testReleaseJournalReserve: a journal entry's reservation takes budget in
+// the records' transaction only while the release is approved with the
+// signing time in its window; otherwise nothing of the batch is written.
+func testReleaseJournalReserve(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	r := newRelease("rel-j", "kp-j")
+	r.Status, r.MaxSignatures = release.StatusApproved, 3
+	must(t, s.CreateRelease(ctx, r, event(1, "Request", r.ID)))
+	write := func(i, n int, when time.Time) error {
+		return s.WriteBatch(ctx, []journal.Entry{{Events: []*audit.Event{event(100+i, "Sign", r.ID)},
+			Reserve: &journal.Reservation{ReleaseID: r.ID, N: n, At: when}}})
+	}
+	must(t, write(1, 2, at(10)))
+	wantErr(t, "over the budget", write(2, 2, at(11)), journal.ErrBudgetExhausted)
+	wantErr(t, "after the window", write(3, 1, at(3600)), journal.ErrReleaseChanged)
+	wantErr(t, "before the window", write(4, 1, at(-1)), journal.ErrReleaseChanged)
+	got, err := s.GetRelease(ctx, r.ID)
+	must(t, err)
+	closed := *got
+	closed.Status = release.StatusClosed
+	must(t, s.UpdateRelease(ctx, &closed, release.Edit{Events: []*audit.Event{event(5, "Close", r.ID)}}))
+	wantErr(t, "closed meanwhile", write(6, 1, at(12)), journal.ErrReleaseChanged)
+	got, err = s.GetRelease(ctx, r.ID)
+	must(t, err)
+	if got.Used != 2 {
+		t.Fatalf("used %d, want 2: only the first reservation may count", got.Used)
+	}
+	if n := auditCount(t, s); n != 3 {
+		t.Fatalf("%d audit records, want 3 (request, one signing batch, close)", n)
+	}
 }

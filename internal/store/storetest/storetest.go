@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"ReleaseDecisions", testReleaseDecisions},
 		{"ReleaseConcurrentDecisions", testReleaseConcurrentDecisions},
 		{"ReleaseSettings", testReleaseSettings},
+		{"ReleaseJournalReserve", testReleaseJournalReserve},
 		{"SettingsPartial", testSettingsPartial},
 		{"SettingsConcurrent", testSettingsConcurrent},
 	}
