@@ -87,12 +87,21 @@ func TestJVMSignals(t *testing.T) {
 		if err == nil {
 			t.Fatalf("the JVM survived SIGPIPE on Go threads with libjsig; update docs/signing-tools.md:\n%s", out)
 		}
-		// Go's fatal error, or a SIGSEGV when the JVM's handler overflows
-		// the goroutine stack it runs on; never SIGPIPE's default action.
+		// Go's fatal error, or a crash when the JVM's handler runs on (and
+		// overflows) the goroutine stack: SIGSEGV mostly, or SIGBUS, or the
+		// JVM's own fatal error report and abort; never SIGPIPE's default
+		// action, and only once the module is loaded.
 		var ee *exec.ExitError
 		goFatal := strings.Contains(out, "non-Go code set up signal handler without SA_ONSTACK flag")
-		segv := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGSEGV
-		if !strings.Contains(out, "after:") || !goFatal && !segv {
+		crash := false
+		if errors.As(err, &ee) {
+			switch ee.Sys().(syscall.WaitStatus).Signal() {
+			case syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGABRT:
+				crash = true
+			}
+		}
+		jvmFatal := strings.Contains(out, "A fatal error has been detected by the Java Runtime Environment")
+		if !strings.Contains(out, "after:") || !goFatal && !crash && !jvmFatal {
 			t.Fatalf("the JVM died of something else: %v\n%s", err, out)
 		}
 		t.Logf("as expected, with libjsig the JVM died: %v\n%s", err, lastLines(out, 3))
