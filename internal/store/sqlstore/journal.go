@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/signet-project/signet/internal/audit"
 	"github.com/signet-project/signet/internal/journal"
@@ -42,13 +44,22 @@ func (db *DB) WriteBatch(ctx context.Context, batch []journal.Entry) error {
 		}
 	}
 	db.prepareWriter(ctx, qs...)
+	// Releases are locked in id order, so that two nodes' batches never
+	// wait for each other's locks (a deadlock on PostgreSQL).
+	var reserves []*journal.Reservation
+	for _, e := range batch {
+		if e.Reserve != nil {
+			reserves = append(reserves, e.Reserve)
+		}
+	}
+	slices.SortStableFunc(reserves, func(a, b *journal.Reservation) int { return strings.Compare(a.ReleaseID, b.ReleaseID) })
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		for _, e := range batch {
-			if e.Reserve != nil {
-				if err := db.reserve(ctx, tx, e.Reserve); err != nil {
-					return err
-				}
+		for _, r := range reserves {
+			if err := db.reserve(ctx, tx, r); err != nil {
+				return err
 			}
+		}
+		for _, e := range batch {
 			if e.CheckGeneration && e.Signature != nil {
 				if err := db.checkGeneration(ctx, tx, e.Signature.KeypairID, e.Signature.Generation); err != nil {
 					return err
