@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/signet-project/signet/internal/auth"
 	"github.com/signet-project/signet/internal/keypair"
@@ -24,6 +25,7 @@ import (
 type readCache struct {
 	mu    sync.Mutex
 	epoch int64
+	born  time.Time // when the maps were made
 	creds map[string]*auth.Credentials
 	kps   map[string]*keypair.Keypair
 }
@@ -41,13 +43,28 @@ func (db *DB) readEpoch(ctx context.Context) (n int64, ok bool) {
 	return n, true
 }
 
+// readCacheLife bounds how long the cache is kept even while the epoch
+// stands still.
+const readCacheLife = time.Minute
+
 // sync makes epoch the cache's epoch when it is newer, dropping what was
-// read under an older one; it reports whether the cache is at epoch.
+// read under an older one; it reports whether the cache is at epoch. An
+// epoch lower than the cache's is a reader behind the others, or a
+// database that went back (a restored backup, a failover to a replica that
+// missed the last commits): then the entries may come from a history that
+// no longer exists, and are dropped, so that the epoch climbing back to the
+// same number cannot bring them back. The cache is also dropped every
+// readCacheLife.
 func (c *readCache) sync(epoch int64) bool {
-	if epoch > c.epoch || c.creds == nil {
-		c.epoch = epoch
+	now := time.Now()
+	switch {
+	case c.creds == nil || epoch > c.epoch || now.Sub(c.born) > readCacheLife:
+		c.epoch, c.born = max(epoch, c.epoch), now
 		c.creds = map[string]*auth.Credentials{}
 		c.kps = map[string]*keypair.Keypair{}
+	case epoch < c.epoch:
+		clear(c.creds)
+		clear(c.kps)
 	}
 	return c.epoch == epoch
 }
