@@ -14,6 +14,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 )
 
@@ -109,21 +110,21 @@ func (c *Client) try(ctx context.Context, url string, req []byte, h crypto.Hash,
 		return nil, false, errors.New("the token does not echo the nonce")
 	case len(ts.Certificates) == 0:
 		return nil, false, errors.New("the token carries no TSA certificate, so its signature cannot be checked")
-	case !forTimeStamping(ts.Certificates):
+	case !forTimeStamping(ts.RawToken):
 		return nil, false, errors.New("the token's signing certificate is not for time-stamping (no timeStamping extended key usage)")
 	}
 	return ts.RawToken, false, nil
 }
 
-// forTimeStamping reports whether the token's end-entity certificate (the
-// first that is not a CA) has the timeStamping EKU, as RFC 3161 2.3 requires.
-func forTimeStamping(certs []*x509.Certificate) bool {
-	for _, c := range certs {
-		if !c.IsCA {
-			return slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageTimeStamping)
-		}
+// forTimeStamping reports whether the certificate that signed the token
+// has the timeStamping EKU, as RFC 3161 2.3 requires.
+func forTimeStamping(token []byte) bool {
+	p7, err := pkcs7.Parse(token)
+	if err != nil {
+		return false
 	}
-	return false
+	signer := p7.GetOnlySigner()
+	return signer != nil && slices.Contains(signer.ExtKeyUsage, x509.ExtKeyUsageTimeStamping)
 }
 
 func (c *Client) backoff() time.Duration {
