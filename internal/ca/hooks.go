@@ -51,7 +51,7 @@ func (s *Service) BeforeGenerate(ctx context.Context, p policy.Principal, r *key
 	if category == "" {
 		category = keypair.CategoryProduction
 	}
-	_, err = s.certProfile(ctx, r.CertProfile, category, r.Team)
+	_, err = s.usableCertProfile(ctx, p, t, r.CertProfile, category, r.Team)
 	return err
 }
 
