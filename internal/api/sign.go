@@ -17,6 +17,9 @@ type signBody struct {
 	FileSize int64  `json:"file_size,omitempty"`
 	// Timestamp asks for an RFC 3161 token over the signature.
 	Timestamp bool `json:"timestamp,omitempty"`
+	// Generation, when set, is the key generation expected: another is
+	// refused (409 keypair_rotated) before anything is signed.
+	Generation int `json:"generation,omitempty"`
 }
 
 type signAnswer struct {
@@ -42,6 +45,8 @@ type batchBody struct {
 	Items  []batchItem `json:"items"`
 	// Timestamp asks for an RFC 3161 token over every signature.
 	Timestamp bool `json:"timestamp,omitempty"`
+	// Generation, when set, is the key generation expected.
+	Generation int `json:"generation,omitempty"`
 }
 
 type batchAnswer struct {
@@ -53,7 +58,7 @@ func (a *API) sign(w http.ResponseWriter, r *http.Request, p policy.Principal) e
 	if err := decodeJSON(w, r, a.MaxBody, &b); err != nil {
 		return err
 	}
-	req := signing.Request{Keypair: r.PathValue("ref"), SigAlg: b.SigAlg, Tool: b.Tool, Timestamp: b.Timestamp,
+	req := signing.Request{Keypair: r.PathValue("ref"), SigAlg: b.SigAlg, Tool: b.Tool, Timestamp: b.Timestamp, Generation: b.Generation,
 		Items: []signing.Item{{Input: b.Hash, FileName: b.FileName, FileSize: b.FileSize}}}
 	out, err := a.signAll(r, p, req)
 	if err != nil {
@@ -68,7 +73,8 @@ func (a *API) signBatch(w http.ResponseWriter, r *http.Request, p policy.Princip
 	if err := decodeJSON(w, r, a.MaxBody, &b); err != nil {
 		return err
 	}
-	req := signing.Request{Keypair: r.PathValue("ref"), SigAlg: b.SigAlg, Tool: b.Tool, Timestamp: b.Timestamp}
+	req := signing.Request{Keypair: r.PathValue("ref"), SigAlg: b.SigAlg, Tool: b.Tool, Timestamp: b.Timestamp,
+		Generation: b.Generation}
 	for _, it := range b.Items {
 		req.Items = append(req.Items, signing.Item{Input: it.Hash, FileName: it.FileName, FileSize: it.FileSize})
 	}

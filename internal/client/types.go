@@ -67,6 +67,9 @@ type SignRequest struct {
 	FileSize int64  `json:"file_size,omitempty"`
 	// Timestamp asks for an RFC 3161 token over the signature.
 	Timestamp bool `json:"timestamp,omitempty"`
+	// Generation, when set, is the key generation expected: the server
+	// refuses another (keypair_rotated) before signing.
+	Generation int `json:"generation,omitempty"`
 }
 
 // SignResponse is one signature: PKCS#1 v1.5 or PSS bytes for RSA, DER for

@@ -18,11 +18,11 @@ import (
 type Backend interface {
 	// Keys lists the keys the caller may use.
 	Keys(ctx context.Context) ([]Key, error)
-	// Sign signs input with the key whose Ref is keyRef. sigAlg is a
+	// Sign signs input with key (its Ref, at its Generation). sigAlg is a
 	// signature algorithm name of the API ("SHA256withECDSA", "Ed25519"...);
 	// input is a digest, or the message for pure Ed25519. ECDSA signatures
 	// come back DER-encoded, as the API returns them.
-	Sign(ctx context.Context, keyRef, sigAlg string, input []byte, tool string) ([]byte, error)
+	Sign(ctx context.Context, key Key, sigAlg string, input []byte, tool string) ([]byte, error)
 }
 
 // Key is one keypair as the module shows it.
@@ -92,6 +92,6 @@ func backendRV(err error) RV {
 type brokenBackend struct{ err error }
 
 func (b brokenBackend) Keys(context.Context) ([]Key, error) { return nil, b.err }
-func (b brokenBackend) Sign(context.Context, string, string, []byte, string) ([]byte, error) {
+func (b brokenBackend) Sign(context.Context, Key, string, []byte, string) ([]byte, error) {
 	return nil, b.err
 }

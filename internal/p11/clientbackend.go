@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/signet-project/signet/internal/client"
@@ -78,7 +79,7 @@ func (b *ClientBackend) Keys(ctx context.Context) ([]Key, error) {
 		if kps, err = listActive(ctx, b.c); err != nil {
 			return nil, err
 		}
-		if b.cache != nil {
+		if b.cache != nil && cacheable(kps) {
 			if err := b.cache.store(kps); err != nil {
 				b.log.Warn("key list cache not written", "err", err)
 			}
@@ -94,6 +95,13 @@ func (b *ClientBackend) Keys(ctx context.Context) ([]Key, error) {
 		keys = append(keys, k)
 	}
 	return keys, nil
+}
+
+// cacheable reports whether a list may be shared with the next process: not
+// when a keypair's key changes with every signature, since the list would
+// be stale after this process's first one.
+func cacheable(kps []client.Keypair) bool {
+	return !slices.ContainsFunc(kps, func(kp client.Keypair) bool { return kp.RotatePerSignature })
 }
 
 // Forget drops the shared cache, after the server signed with a key other
@@ -147,8 +155,8 @@ func parseCerts(s string) ([]*x509.Certificate, error) {
 }
 
 // Sign signs through the API.
-func (b *ClientBackend) Sign(ctx context.Context, keyRef, sigAlg string, input []byte, tool string) ([]byte, error) {
-	resp, err := b.c.Sign(ctx, keyRef, client.SignRequest{SigAlg: sigAlg, Hash: input, Tool: tool})
+func (b *ClientBackend) Sign(ctx context.Context, key Key, sigAlg string, input []byte, tool string) ([]byte, error) {
+	resp, err := b.c.Sign(ctx, key.Ref, client.SignRequest{SigAlg: sigAlg, Hash: input, Tool: tool, Generation: key.Generation})
 	if err != nil {
 		return nil, err
 	}

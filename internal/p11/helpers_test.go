@@ -102,7 +102,8 @@ func (f *fakeBackend) Keys(context.Context) ([]Key, error) {
 	return append([]Key(nil), f.keys...), nil
 }
 
-func (f *fakeBackend) Sign(_ context.Context, ref, alg string, input []byte, tool string) ([]byte, error) {
+func (f *fakeBackend) Sign(_ context.Context, key Key, alg string, input []byte, tool string) ([]byte, error) {
+	ref := key.Ref
 	f.mu.Lock()
 	f.calls = append(f.calls, signCall{ref: ref, alg: alg, tool: tool, input: append([]byte(nil), input...)})
 	s, err, pan := f.signers[ref], f.signErr, f.panicSign

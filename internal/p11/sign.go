@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"errors"
+
+	"github.com/signet-project/signet/internal/client"
 )
 
 // SignInit is C_SignInit.
@@ -109,7 +111,20 @@ func (m *Module) signWithBackend(op *operation, data []byte, final bool) ([]byte
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), m.opts.timeout)
 	defer cancel()
-	sig, err := b.Sign(ctx, op.key.Ref, alg, payload, m.env.tool())
+	sig, err := b.Sign(ctx, *op.key, alg, payload, m.env.tool())
+	var ae *client.APIError
+	if errors.As(err, &ae) && ae.Code == "keypair_rotated" {
+		// The server refused before signing: the key shown is no longer
+		// the keypair's. Read the keys again next time.
+		log.Error("sign: the key was replaced since it was listed", "alias", op.key.Alias, "generation", op.key.Generation, "err", err)
+		if st != nil {
+			st.invalidate()
+		}
+		if f, ok := b.(interface{ Forget() }); ok {
+			f.Forget()
+		}
+		return nil, CKR_KEY_CHANGED
+	}
 	if err != nil {
 		log.Error("sign failed", "alias", op.key.Alias, "sig_alg", alg, "err", err)
 		return nil, backendRV(err)

@@ -45,6 +45,9 @@ type Request struct {
 	Items   []Item
 	// Timestamp asks for an RFC 3161 time-stamp on every signature.
 	Timestamp bool
+	// Generation, when not 0, is the key generation the caller expects
+	// (the public key it has shown): another one is refused before signing.
+	Generation int
 }
 
 // Result is one signature.
@@ -102,6 +105,10 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 			outcome = siglog.StatusDenied
 		}
 		return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
+	}
+	if r.Generation != 0 && r.Generation != kp.Generation {
+		return nil, nil, s.refuse(ctx, p, r, kp, outcome, errs.Conflict("keypair_rotated",
+			"keypair %s is at generation %d, not the %d asked for: its key was replaced; read it again", kp.Alias, kp.Generation, r.Generation))
 	}
 	if kp.RotatePerSignature {
 		if kp, err = s.claim(ctx, p, kp, len(r.Items)); err != nil {

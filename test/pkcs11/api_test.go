@@ -82,6 +82,8 @@ type keypair struct {
 type sigRecord struct {
 	ID           string `json:"id"`
 	Status       string `json:"status"`
+	ErrorCode    string `json:"error_code"`
+	Generation   int    `json:"generation"`
 	KeypairID    string `json:"keypair_id"`
 	KeypairAlias string `json:"keypair_alias"`
 	Algorithm    string `json:"algorithm"`
