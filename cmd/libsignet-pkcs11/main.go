@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"unsafe"
 
+	"github.com/signet-project/signet/internal/client"
 	"github.com/signet-project/signet/internal/p11"
 )
 
@@ -43,7 +44,7 @@ var mod = p11.NewModule(p11.Env{
 	Stderr:     os.Stderr,
 	Program:    p11.ProgramName(os.Args),
 	CacheDir:   cacheDir(),
-	CacheFiles: p11.CacheFiles{ReadFile: os.ReadFile, WriteFile: writeFileAtomic, Remove: os.Remove},
+	CacheFiles: p11.CacheFiles{ReadFile: client.ReadPrivateFile, WriteFile: client.WritePrivateFile, Remove: os.Remove},
 })
 
 // cacheDir is the user's cache directory for the module's key list
@@ -54,31 +55,6 @@ func cacheDir() string {
 		return ""
 	}
 	return filepath.Join(dir, "signet-pkcs11")
-}
-
-// writeFileAtomic writes data to a temporary file readable by its owner
-// only and renames it over path, so that concurrent processes read the
-// old file or the new one, never half of one.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }
 
 func init() {

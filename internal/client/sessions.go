@@ -18,20 +18,21 @@ import (
 // WithSessionCache keeps TLS sessions in files under dir, so that the
 // next process with the same credentials resumes the session (TLS 1.3
 // PSK) instead of a full mutual-TLS handshake, and decodes the PKCS#12
-// client certificate only when the server asks for it, that is when it
-// did not resume. The PKCS#12 module is one process per signing tool
-// invocation; this is for it.
+// The PKCS#11 module is one process per signing tool invocation; this is
+// for it.
 //
 // A resumable session stands in for the client certificate until the
 // server's ticket expires, so the file is sealed (AES-256-GCM) with a key
-// derived from the PKCS#12 file and its password: it is of no use to
-// anyone who could not use the certificate itself. It is also bound to
-// the server URL, written atomically and readable by its owner only;
-// an unreadable, foreign or corrupt file just means a full handshake.
+// derived from the client's private key: it is of no use, and gives no
+// way to test guesses of the PKCS#12 password, to anyone who could not
+// use the certificate itself. It is also bound to the server URL, written
+// atomically, readable by its owner only, in a directory no one else may
+// write; an unreadable, foreign or corrupt file just means a full
+// handshake.
 func WithSessionCache(dir string) Option { return func(o *options) { o.sessionDir = dir } }
 
 // sessionVersion changes when the file's layout does.
-const sessionVersion = "signet client TLS session v1"
+const sessionVersion = "signet client TLS session v2"
 
 // fileSessionCache is a [tls.ClientSessionCache] holding the latest
 // session of one server and client certificate in one file.
@@ -41,11 +42,9 @@ type fileSessionCache struct {
 	mu   sync.Mutex
 }
 
-// newFileSessionCache derives the file name and key from the client
-// certificate file's bytes, its password and the server URL.
-func newFileSessionCache(dir, host string, p12 []byte, password string) (*fileSessionCache, error) {
-	sum := sha256.Sum256(p12)
-	secret := append(sum[:], password...)
+// newFileSessionCache derives the file name and key from the client's
+// private key (PKCS#8 DER) and the server URL.
+func newFileSessionCache(dir, host string, secret []byte) (*fileSessionCache, error) {
 	key, err := hkdf.Key(sha256.New, secret, []byte(host), sessionVersion+" key", 32)
 	if err != nil {
 		return nil, err
@@ -69,7 +68,7 @@ func newFileSessionCache(dir, host string, p12 []byte, password string) (*fileSe
 func (c *fileSessionCache) Get(string) (*tls.ClientSessionState, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	data, err := os.ReadFile(c.path)
+	data, err := ReadPrivateFile(c.path)
 	n := c.aead.NonceSize()
 	if err != nil || len(data) < n {
 		return nil, false
@@ -120,30 +119,5 @@ func (c *fileSessionCache) put(cs *tls.ClientSessionState) error {
 	if _, err := rand.Read(nonce); err != nil {
 		return err
 	}
-	return writeFileAtomic(c.path, c.aead.Seal(nonce, nonce, plain, []byte(filepath.Base(c.path))))
-}
-
-// writeFileAtomic writes data to a temporary file readable by its owner
-// only and renames it over path, so that concurrent processes read the
-// old file or the new one, never half of one.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	return WritePrivateFile(c.path, c.aead.Seal(nonce, nonce, plain, []byte(filepath.Base(c.path))))
 }

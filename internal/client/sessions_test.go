@@ -86,8 +86,30 @@ func TestSessionCache(t *testing.T) {
 	t.Run("wrong password", func(t *testing.T) {
 		cfg := srv.Config()
 		cfg.ClientCertPassword = "nope"
-		if err := sign(t, cfg); !errors.Is(err, client.ErrClientCertPassword) {
-			t.Errorf("sign with a wrong password and a cached session: %v, want %v", err, client.ErrClientCertPassword)
+		if _, err := client.New(cfg, client.WithSessionCache(dir)); !errors.Is(err, client.ErrClientCertPassword) {
+			t.Errorf("a client with a wrong password and a cached session: %v, want %v", err, client.ErrClientCertPassword)
+		}
+	})
+	t.Run("directory others may write", func(t *testing.T) {
+		shared := t.TempDir()
+		if err := os.Chmod(shared, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			c, err := client.New(srv.Config(), client.WithSessionCache(shared))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Sign(context.Background(), kp.ID, client.SignRequest{SigAlg: "SHA256withECDSA", Hash: sum[:]}); err != nil {
+				t.Fatal(err)
+			}
+			c.CloseIdleConnections()
+			if r := last(); r.Resumed {
+				t.Errorf("resumed a session kept in a directory others may write: %+v", r)
+			}
+		}
+		if files, _ := filepath.Glob(filepath.Join(shared, "*")); len(files) != 0 {
+			t.Errorf("files written to a directory others may write: %v", files)
 		}
 	})
 	t.Run("garbage file", func(t *testing.T) {

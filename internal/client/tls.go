@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -24,7 +23,7 @@ var (
 // tlsConfig builds the TLS settings: TLS 1.2 or later, the CA bundle (or
 // the system roots) and the client certificate when one is configured.
 // With a session directory (see [WithSessionCache]) sessions are kept
-// there and the certificate is decoded when the server asks for it.
+// there.
 func (c Config) tlsConfig(sessionDir string) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if c.CAFile != "" {
@@ -37,30 +36,22 @@ func (c Config) tlsConfig(sessionDir string) (*tls.Config, error) {
 	if c.ClientCertFile == "" {
 		return tc, nil
 	}
-	if sessionDir == "" {
-		cert, err := LoadClientCert(c.ClientCertFile, c.ClientCertPassword)
-		if err != nil {
-			return nil, err
-		}
-		tc.Certificates = []tls.Certificate{cert}
-		return tc, nil
-	}
-	data, err := os.ReadFile(c.ClientCertFile)
+	cert, err := LoadClientCert(c.ClientCertFile, c.ClientCertPassword)
 	if err != nil {
-		return nil, fmt.Errorf("signet: client certificate: %w", err)
-	}
-	if tc.ClientSessionCache, err = newFileSessionCache(sessionDir, c.Host, data, c.ClientCertPassword); err != nil {
 		return nil, err
 	}
-	var once sync.Once
-	var cert tls.Certificate
-	var certErr error
-	tc.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-		once.Do(func() { cert, certErr = decodeClientCert(c.ClientCertFile, data, c.ClientCertPassword) })
-		if certErr != nil {
-			return nil, certErr
-		}
-		return &cert, nil
+	tc.Certificates = []tls.Certificate{cert}
+	if sessionDir == "" {
+		return tc, nil
+	}
+	// The session file is sealed under the client's private key: no one
+	// without the key (the decrypted PKCS#12) can use or even test it.
+	der, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("signet: client certificate key: %w", err)
+	}
+	if tc.ClientSessionCache, err = newFileSessionCache(sessionDir, c.Host, der); err != nil {
+		return nil, err
 	}
 	return tc, nil
 }
