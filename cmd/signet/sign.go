@@ -70,7 +70,7 @@ are not signed. A progress bar shows on a terminal for inputs over 64 MiB.`,
   signet sign -k release-ec --recursive dist/ --out-dir sigs/ -o json
   signet sign -k release-ec --format cms --timestamp app.bin
   signet sign -k release-ec --format cms --cert release-ec.crt --chain chain.pem app.bin
-  openssl cms -verify -binary -inform DER -in app.bin.p7s -content app.bin -CAfile root.pem -out /dev/null`,
+  openssl cms -verify -binary -inform DER -in app.bin.p7s -content app.bin -CAfile root.pem -purpose any -out /dev/null`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.inputs = append(o.inputs, args...)
 			return a.sign(cmd, o)
