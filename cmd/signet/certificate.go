@@ -67,19 +67,9 @@ func certificateLsCmd(a *app) *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeAliases(a),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := a.rest()
+			certs, err := listOf[certificate](cmd.Context(), a, apiPath("keypairs", args[0], "certificates"), nil, "certificates")
 			if err != nil {
 				return err
-			}
-			var out struct {
-				Certificates []certificate `json:"certificates"`
-			}
-			if err := r.call(cmd.Context(), "GET", apiPath("keypairs", args[0], "certificates"), nil, nil, &out); err != nil {
-				return err
-			}
-			certs := out.Certificates
-			if certs == nil {
-				certs = []certificate{}
 			}
 			if len(certs) == 0 {
 				a.note("Keypair %s has no certificate: issue one with \"signet keypair generate-cert %s\".", args[0], args[0])

@@ -62,19 +62,9 @@ func clientCertLsCmd(a *app) *cobra.Command {
 		Example: "  signet client-cert ls\n  signet client-cert ls --user ci-bot -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			r, err := a.rest()
+			cs, err := listOf[clientCert](cmd.Context(), a, apiPath("client-certs"), userQuery(who), "client_certs")
 			if err != nil {
 				return err
-			}
-			var out struct {
-				ClientCerts []clientCert `json:"client_certs"`
-			}
-			if err := r.call(cmd.Context(), "GET", apiPath("client-certs"), userQuery(who), nil, &out); err != nil {
-				return err
-			}
-			cs := out.ClientCerts
-			if cs == nil {
-				cs = []clientCert{}
 			}
 			return a.show(cs, func(w io.Writer) {
 				row(w, "ID", "SERIAL", "STATE", "CREATED", "NOT AFTER")

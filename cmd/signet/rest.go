@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 
@@ -43,4 +45,24 @@ func (r *rest) call(ctx context.Context, method, p string, q url.Values, body, o
 // get returns the body of a GET as it is (downloads).
 func (r *rest) get(ctx context.Context, p string, q url.Values) ([]byte, error) {
 	return r.c.Fetch(ctx, p, q)
+}
+
+// listOf GETs path and returns the array the answer holds under field,
+// empty rather than nil (so -o json prints []).
+func listOf[T any](ctx context.Context, a *app, path string, q url.Values, field string) ([]T, error) {
+	r, err := a.rest()
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]json.RawMessage
+	if err := r.call(ctx, "GET", path, q, nil, &out); err != nil {
+		return nil, err
+	}
+	items := []T{}
+	if raw, ok := out[field]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, fmt.Errorf("GET %s: bad answer from the server: %w", path, err)
+		}
+	}
+	return items, nil
 }

@@ -46,19 +46,9 @@ func tokenLsCmd(a *app) *cobra.Command {
 		Example: "  signet token ls\n  signet token ls --user ci-bot -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			r, err := a.rest()
+			ts, err := listOf[token](cmd.Context(), a, apiPath("tokens"), userQuery(who), "tokens")
 			if err != nil {
 				return err
-			}
-			var out struct {
-				Tokens []token `json:"tokens"`
-			}
-			if err := r.call(cmd.Context(), "GET", apiPath("tokens"), userQuery(who), nil, &out); err != nil {
-				return err
-			}
-			ts := out.Tokens
-			if ts == nil {
-				ts = []token{}
 			}
 			return a.show(ts, func(w io.Writer) {
 				row(w, "ID", "NAME", "PREFIX", "STATE", "CREATED", "EXPIRES", "LAST USED")

@@ -64,19 +64,9 @@ func userLsCmd(a *app) *cobra.Command {
 		Example: "  signet user ls\n  signet user ls -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			r, err := a.rest()
+			us, err := listOf[user](cmd.Context(), a, apiPath("users"), nil, "users")
 			if err != nil {
 				return err
-			}
-			var out struct {
-				Users []user `json:"users"`
-			}
-			if err := r.call(cmd.Context(), "GET", apiPath("users"), nil, nil, &out); err != nil {
-				return err
-			}
-			us := out.Users
-			if us == nil {
-				us = []user{}
 			}
 			return a.show(us, func(w io.Writer) {
 				row(w, "NAME", "TYPE", "ROLES", "GROUPS", "STATE", "CREATED", "ID")
