@@ -16,12 +16,16 @@ import (
 // ClientBackend is the [Backend] of the Signet server, through the API
 // client.
 type ClientBackend struct {
-	c     *client.Client
 	log   *slog.Logger
 	cache *keyCache // shared with other processes; nil when off
 
+	ready chan struct{} // closed once c or err is set
+	c     *client.Client
+	err   error // making the client failed (a configuration error)
+
 	mu     sync.Mutex
 	primed []client.Keypair // listed at login, handed to the first Keys
+	closed bool             // CloseIdleConnections was called
 }
 
 var _ Backend = (*ClientBackend)(nil)
@@ -29,7 +33,36 @@ var _ Backend = (*ClientBackend)(nil)
 // NewClientBackend returns the backend calling the server with c; keypairs
 // it cannot show are reported to log.
 func NewClientBackend(c *client.Client, log *slog.Logger) *ClientBackend {
-	return &ClientBackend{c: c, log: log}
+	ready := make(chan struct{})
+	close(ready)
+	return &ClientBackend{c: c, log: log, ready: ready}
+}
+
+// newLazyClientBackend returns the backend calling the server with the
+// client newClient makes in the background: reading the CA bundle and
+// decoding the PKCS#12 file took about 3 ms of C_Initialize, which the
+// tool can spend on its own work (a key list from the cache needs no
+// client). A failure is logged and returned by every call.
+func newLazyClientBackend(newClient func() (*client.Client, error), log *slog.Logger) *ClientBackend {
+	b := &ClientBackend{log: log, ready: make(chan struct{})}
+	go func() {
+		defer close(b.ready)
+		if b.c, b.err = newClient(); b.err != nil {
+			b.err = errConfig{b.err}
+			log.Error("configuration", "err", b.err)
+		}
+	}()
+	return b
+}
+
+// client waits for the client.
+func (b *ClientBackend) client(ctx context.Context) (*client.Client, error) {
+	select {
+	case <-b.ready:
+		return b.c, b.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // dialBackend makes a client for cfg (PIN mode: its API key is the PIN) and
@@ -55,8 +88,33 @@ func listActive(ctx context.Context, c *client.Client) ([]client.Keypair, error)
 	return c.ListKeypairs(ctx, client.KeypairFilter{State: "active"})
 }
 
-// CloseIdleConnections closes the idle connections to the server.
-func (b *ClientBackend) CloseIdleConnections() { b.c.CloseIdleConnections() }
+// CloseIdleConnections closes the idle connections to the server; a
+// client still being made makes none.
+func (b *ClientBackend) CloseIdleConnections() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	select {
+	case <-b.ready:
+		if b.c != nil {
+			b.c.CloseIdleConnections()
+		}
+	default:
+	}
+}
+
+// preconnect starts the connection to the server once the client is made
+// (see [client.Client.Preconnect]), unless the backend is closed by then.
+func (b *ClientBackend) preconnect() {
+	go func() {
+		<-b.ready
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.c != nil && !b.closed {
+			b.c.Preconnect()
+		}
+	}()
+}
 
 // Keys lists the active keypairs: those listed at login the first time,
 // then from the shared cache while it is fresh, else from the server. A
@@ -71,12 +129,15 @@ func (b *ClientBackend) Keys(ctx context.Context) ([]Key, error) {
 		if kps = b.cache.load(); kps != nil {
 			// No request now: connect while the tool prepares what it
 			// will have signed.
-			b.c.Preconnect()
+			b.preconnect()
 		}
 	}
 	if kps == nil {
-		var err error
-		if kps, err = listActive(ctx, b.c); err != nil {
+		c, err := b.client(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if kps, err = listActive(ctx, c); err != nil {
 			return nil, err
 		}
 		if b.cache != nil && cacheable(kps) {
@@ -156,7 +217,11 @@ func parseCerts(s string) ([]*x509.Certificate, error) {
 
 // Sign signs through the API.
 func (b *ClientBackend) Sign(ctx context.Context, key Key, sigAlg string, input []byte, tool string) ([]byte, error) {
-	resp, err := b.c.Sign(ctx, key.Ref, client.SignRequest{SigAlg: sigAlg, Hash: input, Tool: tool, Generation: key.Generation})
+	c, err := b.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Sign(ctx, key.Ref, client.SignRequest{SigAlg: sigAlg, Hash: input, Tool: tool, Generation: key.Generation})
 	if err != nil {
 		return nil, err
 	}

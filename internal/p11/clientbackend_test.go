@@ -2,16 +2,20 @@ package p11
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"errors"
+	"log/slog"
 	"math/big"
 	"testing"
 	"time"
 
+	"github.com/signet-project/signet/internal/client"
 	"github.com/signet-project/signet/internal/client/clienttest"
 )
 
@@ -117,5 +121,25 @@ func TestDynamicKeyRotation(t *testing.T) {
 	sig, rv := signAll(t, m, h, Mechanism{Type: CKM_ECDSA}, key, sum[:])
 	if rv != CKR_OK || !ecdsa.Verify(&next.PublicKey, sum[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
 		t.Fatalf("sign with the new key: %v", rv)
+	}
+}
+
+// TestLazyClientBackend: the client is made in the background; a failure
+// to make it fails every call as a configuration error, and closing the
+// backend before the client is made neither blocks nor connects.
+func TestLazyClientBackend(t *testing.T) {
+	release := make(chan struct{})
+	b := newLazyClientBackend(func() (*client.Client, error) {
+		<-release
+		return nil, errors.New("no client")
+	}, slog.New(slog.DiscardHandler))
+	b.preconnect()
+	b.CloseIdleConnections() // returns at once
+	close(release)
+	if _, err := b.Keys(context.Background()); backendRV(err) != CKR_FUNCTION_FAILED {
+		t.Errorf("Keys: %v (%v), want a configuration error", err, backendRV(err))
+	}
+	if _, err := b.Sign(context.Background(), Key{Ref: "k"}, "SHA256withECDSA", make([]byte, 32), "t"); backendRV(err) != CKR_FUNCTION_FAILED {
+		t.Errorf("Sign: %v, want a configuration error", err)
 	}
 }

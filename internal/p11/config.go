@@ -155,13 +155,7 @@ func (m *Module) configure() configured {
 		}
 		return c
 	}
-	cl, err := client.New(cfg, opts...)
-	if err != nil {
-		c.log.Error("configuration", "err", err)
-		c.backend = brokenBackend{errConfig{err}}
-		return c
-	}
-	b := NewClientBackend(cl, c.log)
+	b := newLazyClientBackend(func() (*client.Client, error) { return client.New(cfg, opts...) }, c.log)
 	if cache && f.ReadFile != nil && f.WriteFile != nil && f.Remove != nil {
 		b.cache = newKeyCache(m.env.CacheDir, cfg.Host, cfg.APIKey, m.opts.ttl, m.opts.now, f)
 	}
