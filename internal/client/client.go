@@ -37,7 +37,8 @@ type Client struct {
 	apiKey string
 	ua     string
 	hc     *http.Client
-	pre    *preconnector // with WithSessionCache
+	pre    *preconnector     // with WithSessionCache
+	tls    *fileSessionCache // with WithSessionCache and a client certificate
 }
 
 // Option tunes a Client.
@@ -86,6 +87,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		ua = "signet-client"
 	}
 	c := &Client{base: base, apiKey: cfg.APIKey, ua: ua, hc: &http.Client{Transport: tr, Timeout: o.timeout}}
+	c.tls, _ = tc.ClientSessionCache.(*fileSessionCache)
 	if o.sessionDir != "" {
 		// Direct (not proxied) connections are dialed by the client, so
 		// that Preconnect can start one early.
@@ -116,13 +118,21 @@ func (c *Client) Preconnect() {
 	c.pre.start(net.JoinHostPort(c.base.Hostname(), port))
 }
 
-// CloseIdleConnections closes connections kept for reuse.
+// CloseIdleConnections closes connections kept for reuse and waits (at
+// most sessionFlush) for the TLS session file to be written, so that the
+// next process resumes this one's latest session.
 func (c *Client) CloseIdleConnections() {
 	c.hc.CloseIdleConnections()
 	if c.pre != nil {
 		c.pre.close()
 	}
+	if c.tls != nil {
+		c.tls.flush(sessionFlush)
+	}
 }
+
+// sessionFlush bounds CloseIdleConnections' wait for the session file.
+const sessionFlush = 500 * time.Millisecond
 
 // APIError is an error answered by the server.
 type APIError struct {

@@ -13,13 +13,14 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // WithSessionCache keeps TLS sessions in files under dir, so that the
 // next process with the same credentials resumes the session (TLS 1.3
-// PSK) instead of a full mutual-TLS handshake, and decodes the PKCS#12
-// The PKCS#11 module is one process per signing tool invocation; this is
-// for it.
+// PSK) instead of a full mutual-TLS handshake. The PKCS#11 module is one
+// process per signing tool invocation; this is for it. The file is
+// written in the background; [Client.CloseIdleConnections] waits for it.
 //
 // A resumable session stands in for the client certificate until the
 // server's ticket expires, so the file is sealed (AES-256-GCM) with a key
@@ -36,10 +37,23 @@ const sessionVersion = "signet client TLS session v2"
 
 // fileSessionCache is a [tls.ClientSessionCache] holding the latest
 // session of one server and client certificate in one file.
+//
+// Put is called by crypto/tls while it reads the first answer on a new
+// connection (the server's ticket comes just before it), so the file is
+// written in the background: a file written through a temporary file and
+// a rename took 4-5 ms here, all of it added to the first request. The
+// process keeps the latest sealed session in memory for its own next
+// connection; [fileSessionCache.flush] waits for the write.
 type fileSessionCache struct {
 	path string
 	aead cipher.AEAD
-	mu   sync.Mutex
+
+	mu      sync.Mutex
+	latest  []byte // sealed session put by this process; nil: read the file
+	dirty   bool   // latest (or the removal) is not in the file yet
+	removed bool   // the latest Put removed the session
+	writing bool   // a goroutine writes the file
+	idle    *sync.Cond
 }
 
 // newFileSessionCache derives the file name and key from the client's
@@ -61,14 +75,23 @@ func newFileSessionCache(dir, host string, secret []byte) (*fileSessionCache, er
 	if err != nil {
 		return nil, err
 	}
-	return &fileSessionCache{path: filepath.Join(dir, hex.EncodeToString(name)+".tls"), aead: aead}, nil
+	c := &fileSessionCache{path: filepath.Join(dir, hex.EncodeToString(name)+".tls"), aead: aead}
+	c.idle = sync.NewCond(&c.mu)
+	return c, nil
 }
 
 // Get returns the stored session, or nil.
 func (c *fileSessionCache) Get(string) (*tls.ClientSessionState, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	data, err := ReadPrivateFile(c.path)
+	data, removed := c.latest, c.removed
+	c.mu.Unlock()
+	if removed {
+		return nil, false
+	}
+	var err error
+	if data == nil {
+		data, err = ReadPrivateFile(c.path)
+	}
 	n := c.aead.NonceSize()
 	if err != nil || len(data) < n {
 		return nil, false
@@ -92,32 +115,79 @@ func (c *fileSessionCache) Get(string) (*tls.ClientSessionState, bool) {
 	return cs, true
 }
 
-// Put stores cs (nil removes the stored session). Errors are dropped: the
-// cache only saves time.
+// Put stores cs (nil removes the stored session): at once for this
+// process, in the file in the background. Errors are dropped: the cache
+// only saves time.
 func (c *fileSessionCache) Put(_ string, cs *tls.ClientSessionState) {
+	var sealed []byte
+	if cs != nil {
+		var err error
+		if sealed, err = c.seal(cs); err != nil {
+			return
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cs == nil {
-		_ = os.Remove(c.path)
-		return
+	c.latest, c.removed, c.dirty = sealed, cs == nil, true
+	if !c.writing {
+		c.writing = true
+		go c.write()
 	}
-	_ = c.put(cs)
 }
 
-func (c *fileSessionCache) put(cs *tls.ClientSessionState) error {
+// write brings the file up to date with the latest Put, then returns.
+func (c *fileSessionCache) write() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.dirty {
+		data, removed := c.latest, c.removed
+		c.dirty = false
+		c.mu.Unlock()
+		if removed {
+			_ = os.Remove(c.path)
+		} else {
+			_ = WritePrivateFile(c.path, data)
+		}
+		c.mu.Lock()
+	}
+	c.writing = false
+	c.idle.Broadcast()
+}
+
+// flush waits, at most for limit, until the file holds the latest Put.
+func (c *fileSessionCache) flush(limit time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		c.mu.Lock()
+		for c.writing {
+			c.idle.Wait()
+		}
+		c.mu.Unlock()
+		close(done)
+	}()
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+}
+
+// seal encrypts cs for the file.
+func (c *fileSessionCache) seal(cs *tls.ClientSessionState) ([]byte, error) {
 	ticket, state, err := cs.ResumptionState()
 	if err != nil || state == nil {
-		return errors.New("no resumption state")
+		return nil, errors.New("no resumption state")
 	}
 	sb, err := state.Bytes()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	plain := binary.BigEndian.AppendUint32(nil, uint32(len(ticket)))
 	plain = append(append(plain, ticket...), sb...)
 	nonce := make([]byte, c.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
-		return err
+		return nil, err
 	}
-	return WritePrivateFile(c.path, c.aead.Seal(nonce, nonce, plain, []byte(filepath.Base(c.path))))
+	return c.aead.Seal(nonce, nonce, plain, []byte(filepath.Base(c.path))), nil
 }
