@@ -16,6 +16,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,7 +32,7 @@ import (
 const maxResponse = 32 << 20
 
 // Client calls the Signet API. It is safe for concurrent use and keeps one
-// HTTP/2 connection to the server.
+// HTTP/2 connection to the server (HTTP/1.1 connections with [WithHTTP1]).
 type Client struct {
 	base   *url.URL
 	apiKey string
@@ -48,6 +49,7 @@ type options struct {
 	timeout    time.Duration
 	dialer     *net.Dialer
 	sessionDir string
+	http1      bool
 }
 
 // WithTimeout bounds each request, from dialing to reading the answer
@@ -56,6 +58,13 @@ func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout =
 
 // WithDialer replaces the dialer used to reach the server.
 func WithDialer(d *net.Dialer) Option { return func(o *options) { o.dialer = d } }
+
+// WithHTTP1 speaks HTTP/1.1 only, one request at a time per connection
+// (more connections when requests overlap). For a process that makes one
+// or two requests, such as the PKCS#11 module's signing tools: HTTP/2's
+// connection setup (preface, SETTINGS, HPACK, its reader and writer
+// goroutines) cost 1.5-2 ms of a fresh process's first request here.
+func WithHTTP1() Option { return func(o *options) { o.http1 = true } }
 
 // New returns a client for cfg. It reads the CA bundle and the client
 // certificate now, so their errors show at once.
@@ -76,11 +85,16 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           o.dialer.DialContext,
 		TLSClientConfig:       tc,
-		ForceAttemptHTTP2:     true,
+		ForceAttemptHTTP2:     !o.http1,
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: o.timeout,
+	}
+	protos := []string{"h2", "http/1.1"}
+	if o.http1 {
+		protos = protos[1:]
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{} // no HTTP/2
 	}
 	ua := cfg.UserAgent
 	if ua == "" {
@@ -92,7 +106,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		// Direct (not proxied) connections are dialed by the client, so
 		// that Preconnect can start one early.
 		pt := tc.Clone() // the transport changes its own copy
-		pt.NextProtos = []string{"h2", "http/1.1"}
+		pt.NextProtos = protos
 		c.pre = &preconnector{dialer: o.dialer, tls: pt}
 		tr.DialTLSContext = c.pre.dialTLS
 	}

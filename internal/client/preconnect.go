@@ -55,7 +55,8 @@ func closeWhenDone(ch chan dialResult) {
 	}
 }
 
-// dial connects and completes the handshake (p.tls offers HTTP/2).
+// dial connects and completes the handshake (p.tls offers the client's
+// protocols).
 func (p *preconnector) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	raw, err := p.dialer.DialContext(ctx, network, addr)
 	if err != nil {

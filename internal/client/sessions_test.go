@@ -83,6 +83,32 @@ func TestSessionCache(t *testing.T) {
 			t.Errorf("after Preconnect: %+v, want two requests on one resumed HTTP/2 connection with the client certificate", reqs)
 		}
 	})
+	t.Run("HTTP/1.1", func(t *testing.T) {
+		c, err := client.New(srv.Config(), client.WithSessionCache(dir), client.WithHTTP1())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Preconnect()
+		before := len(srv.Requests())
+		for range 2 {
+			if _, err := c.Sign(context.Background(), kp.ID, client.SignRequest{SigAlg: "SHA256withECDSA", Hash: sum[:]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reqs := srv.Requests()[before:]
+		if len(reqs) != 2 || reqs[0].RemoteAddr != reqs[1].RemoteAddr || !reqs[0].Resumed || !reqs[0].ClientCert || reqs[0].Proto != 1 {
+			t.Errorf("with WithHTTP1: %+v, want two requests on one resumed HTTP/1.1 connection with the client certificate", reqs)
+		}
+		// The session file is written in the background; closing waits
+		// for it, and the next process resumes this one's latest session.
+		c.CloseIdleConnections()
+		if err := sign(t, srv.Config()); err != nil {
+			t.Fatal(err)
+		}
+		if r := last(); !r.Resumed {
+			t.Errorf("after a client closed: %+v, want resumed", r)
+		}
+	})
 	t.Run("wrong password", func(t *testing.T) {
 		cfg := srv.Config()
 		cfg.ClientCertPassword = "nope"

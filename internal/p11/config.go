@@ -143,7 +143,9 @@ func (m *Module) configure() configured {
 	// API key from the configuration, the keypair list (see keyCache).
 	f := m.env.CacheFiles
 	cache := m.env.CacheDir != "" && !strings.EqualFold(get("SIGNET_PKCS11_CACHE"), "off")
-	var opts []client.Option
+	// One process per tool run, one or two requests each: HTTP/1.1 (see
+	// client.WithHTTP1).
+	opts := []client.Option{client.WithHTTP1()}
 	if cache {
 		opts = append(opts, client.WithSessionCache(m.env.CacheDir))
 	}
