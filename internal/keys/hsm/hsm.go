@@ -47,6 +47,12 @@ type HSM struct {
 
 	mu      sync.Mutex
 	handles map[string]pkcs11.ObjectHandle // private key handles by CKA_ID
+
+	// objects serializes this process's object creation and destruction
+	// (generate, import, destroy): SoftHSM2's file object store fails
+	// them now and then when they overlap (CKR_GENERAL_ERROR; SoftHSMv2
+	// issue 573). They are rare; signing stays concurrent.
+	objects sync.Mutex
 }
 
 // New opens the token labelled opts.TokenLabel in the PKCS#11 module at
@@ -110,10 +116,12 @@ func (k *HSM) Create(ctx context.Context, spec keys.Spec) (keys.Handle, crypto.P
 	if err != nil {
 		return keys.Handle{}, nil, err
 	}
+	k.objects.Lock()
 	err = k.do(ctx, func(sh pkcs11.SessionHandle) error {
 		_, _, err := k.p.GenerateKeyPair(sh, []*pkcs11.Mechanism{pkcs11.NewMechanism(mech, nil)}, pubT, privT)
 		return err
 	})
+	k.objects.Unlock()
 	if err != nil {
 		return keys.Handle{}, nil, fmt.Errorf("keys/hsm: generating a %s key: %w", spec.Algorithm.Type, err)
 	}
@@ -163,6 +171,8 @@ func (k *HSM) Destroy(ctx context.Context, h keys.Handle) error {
 	if err != nil {
 		return err
 	}
+	k.objects.Lock()
+	defer k.objects.Unlock()
 	err = k.do(ctx, func(sh pkcs11.SessionHandle) error {
 		if !k.pool.loggedIn(sh) { // private objects are invisible otherwise
 			return pkcs11.Error(pkcs11.CKR_USER_NOT_LOGGED_IN)

@@ -10,6 +10,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha512"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/miekg/pkcs11"
@@ -237,5 +238,44 @@ func TestConcurrentSign(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestConcurrentObjects creates and destroys keys from many goroutines
+// while others sign: every call succeeds (SoftHSM2 fails overlapping
+// object writes now and then, which the backend serializes).
+func TestConcurrentObjects(t *testing.T) {
+	k := newHSM(t, nil, nil)
+	ctx := context.Background()
+	_, signer := create(t, k, p256)
+	digest := make([]byte, 32)
+	var wg sync.WaitGroup
+	errc := make(chan error, 64)
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 4 {
+				if g%2 == 0 {
+					if _, err := signer.Sign(rand.Reader, digest, crypto.SHA256); err != nil {
+						errc <- err
+					}
+					continue
+				}
+				h, _, err := k.Create(ctx, keys.Spec{ID: "c", Label: "concurrent", Algorithm: p256})
+				if err != nil {
+					errc <- err
+					continue
+				}
+				if err := k.Destroy(ctx, h); err != nil {
+					errc <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
 	}
 }

@@ -45,6 +45,7 @@ func (k *HSM) Import(ctx context.Context, spec keys.Spec, key crypto.Signer) (ke
 			"the key to import is %s %d%s, but the keypair wants %s %d%s",
 			alg.Type, alg.Bits, alg.Curve, spec.Algorithm.Type, spec.Algorithm.Bits, spec.Algorithm.Curve)
 	}
+	k.objects.Lock()
 	err = k.do(ctx, func(sh pkcs11.SessionHandle) error {
 		priv, err := k.p.CreateObject(sh, privT)
 		if err != nil {
@@ -56,6 +57,7 @@ func (k *HSM) Import(ctx context.Context, spec keys.Spec, key crypto.Signer) (ke
 		}
 		return nil
 	})
+	k.objects.Unlock()
 	if err != nil {
 		return keys.Handle{}, fmt.Errorf("keys/hsm: importing a %s key: %w", alg.Type, err)
 	}
