@@ -47,9 +47,19 @@ func startDev(t *testing.T, dir string) *proc {
 // the file waitFile, when not empty).
 func startServer(t *testing.T, name string, env []string, caFile string, args func(addr string) []string, waitFile string) *proc {
 	t.Helper()
+	return startServerShown(t, asIs, name, env, caFile, args, waitFile)
+}
+
+// asIs shows a process's output as it is.
+func asIs(s string) string { return s }
+
+// startServerShown is startServer; a failing test shows the process's
+// output through show (which may hide secrets).
+func startServerShown(t *testing.T, show func(string) string, name string, env []string, caFile string, args func(addr string) []string, waitFile string) *proc {
+	t.Helper()
 	for attempt := 0; ; attempt++ {
 		addr := freeAddr(t)
-		p := start(t, name, env, args(addr)...)
+		p := startShown(t, show, name, env, args(addr)...)
 		p.addr, p.caFile = addr, caFile
 		err := p.waitReady(waitFile, time.Minute)
 		if err == nil {
@@ -58,13 +68,13 @@ func startServer(t *testing.T, name string, env []string, caFile string, args fu
 		if attempt < 3 && p.exited() && strings.Contains(p.output(), "address already in use") {
 			continue
 		}
-		t.Fatalf("%s did not become ready: %v\n%s", name, err, p.output())
+		t.Fatalf("%s did not become ready: %v\n%s", name, err, show(p.output()))
 	}
 }
 
-// start runs signetd with args; its output goes to a file in a temporary
-// directory, shown when the test fails.
-func start(t *testing.T, name string, env []string, args ...string) *proc {
+// startShown runs signetd with args; its output goes to a file in a
+// temporary directory, shown through show when the test fails.
+func startShown(t *testing.T, show func(string) string, name string, env []string, args ...string) *proc {
 	t.Helper()
 	logf, err := os.CreateTemp(t.TempDir(), "signetd-*.log")
 	if err != nil {
@@ -90,7 +100,7 @@ func start(t *testing.T, name string, env []string, args ...string) *proc {
 			<-p.done
 		}
 		if t.Failed() {
-			t.Logf("output of %s (%s):\n%s", name, strings.Join(args, " "), p.tail(8000))
+			t.Logf("output of %s (%s):\n%s", name, show(strings.Join(args, " ")), show(p.tail(8000)))
 		}
 	})
 	return p

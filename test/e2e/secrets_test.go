@@ -27,7 +27,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -296,50 +295,7 @@ func (s *secretSet) check(t *testing.T, procs []*proc) {
 // the process's output with the secrets replaced by their kinds.
 func (s *secretSet) startServer(t *testing.T, name string, env []string, caFile string, args func(addr string) []string, waitFile string) *proc {
 	t.Helper()
-	for attempt := 0; ; attempt++ {
-		addr := freeAddr(t)
-		p := s.start(t, name, env, args(addr)...)
-		p.addr, p.caFile = addr, caFile
-		err := p.waitReady(waitFile, time.Minute)
-		if err == nil {
-			return p
-		}
-		if attempt < 3 && p.exited() && strings.Contains(p.output(), "address already in use") {
-			continue
-		}
-		t.Fatalf("%s did not become ready: %v\n%s", name, err, s.redact(p.output()))
-	}
-}
-
-func (s *secretSet) start(t *testing.T, name string, env []string, args ...string) *proc {
-	t.Helper()
-	logf, err := os.CreateTemp(t.TempDir(), "signetd-*.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	cmd := exec.Command(signetd(t), args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{t: t, name: name, logPath: logf.Name(), cmd: cmd, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		if !p.exited() {
-			_ = cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("output of %s, secrets redacted:\n%s", name, s.redact(p.tail(8000)))
-		}
-	})
-	return p
+	return startServerShown(t, s.redact, name, env, caFile, args, waitFile)
 }
 
 // admin runs a signetd command to completion with stdin, keeps its stdout
