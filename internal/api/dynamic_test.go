@@ -11,10 +11,7 @@ import (
 	"time"
 
 	"github.com/signet-project/signet/internal/audit"
-	"github.com/signet-project/signet/internal/server"
 	"github.com/signet-project/signet/internal/server/servertest"
-	"github.com/signet-project/signet/internal/store/pgtest"
-	"github.com/signet-project/signet/internal/store/postgres"
 )
 
 type generationsOut struct {
@@ -113,19 +110,9 @@ func TestDynamicInterval(t *testing.T) {
 // TestDynamicTwoNodesOneRefresh: two nodes on one PostgreSQL run their jobs
 // at the same time; the audit log shows one Refresh per interval.
 func TestDynamicTwoNodesOneRefresh(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	open := servertest.WithStore(func(t testing.TB) server.Store {
-		st, err := postgres.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	})
 	var offset atomic.Int64
 	clock := servertest.WithClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
-	key, ca := servertest.NewMasterKey(), servertest.NewCA(t)
-	a := servertest.Start(t, open, clock, servertest.WithMasterKey(key), servertest.WithCA(ca))
-	b := servertest.Start(t, open, clock, servertest.WithMasterKey(key), servertest.WithCA(ca))
+	a, b := twoNodes(t, clock)
 	generate(t, a, a.Lead, map[string]any{"alias": "dyn", "algorithm": "ecdsa", "type": "dynamic"})
 	for i := 1; i <= 3; i++ {
 		offset.Store(int64(time.Duration(i) * 16 * time.Minute))

@@ -8,10 +8,7 @@ import (
 	"time"
 
 	"github.com/signet-project/signet/internal/audit"
-	"github.com/signet-project/signet/internal/server"
 	"github.com/signet-project/signet/internal/server/servertest"
-	"github.com/signet-project/signet/internal/store/pgtest"
-	"github.com/signet-project/signet/internal/store/postgres"
 )
 
 // crlNumber fetches a CA's CRL and returns its number.
@@ -108,19 +105,9 @@ func TestPKIJobs(t *testing.T) {
 // one CA hierarchy, and when both republish a CRL at once each number is
 // stored once.
 func TestPKITwoNodes(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	open := servertest.WithStore(func(t testing.TB) server.Store {
-		st, err := postgres.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	})
 	var offset atomic.Int64
 	clock := servertest.WithClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
-	key, tlsCA := servertest.NewMasterKey(), servertest.NewCA(t)
-	a := servertest.Start(t, open, clock, servertest.WithMasterKey(key), servertest.WithCA(tlsCA))
-	b := servertest.Start(t, open, clock, servertest.WithMasterKey(key), servertest.WithCA(tlsCA))
+	a, b := twoNodes(t, clock)
 	rootA, rootB := fetch(t, a, "/api/v1/ca/root/certificate"), fetch(t, b, "/api/v1/ca/root/certificate")
 	if string(rootA) != string(rootB) {
 		t.Fatal("the nodes made two roots")

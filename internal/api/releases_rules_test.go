@@ -11,10 +11,7 @@ import (
 	"time"
 
 	"github.com/signet-project/signet/internal/audit"
-	"github.com/signet-project/signet/internal/server"
 	"github.com/signet-project/signet/internal/server/servertest"
-	"github.com/signet-project/signet/internal/store/pgtest"
-	"github.com/signet-project/signet/internal/store/postgres"
 )
 
 type approvalOut struct {
@@ -474,17 +471,7 @@ func TestTestReleaseKeypairs(t *testing.T) {
 // TestReleaseSettingsTwoNodes: a setting changed through one node acts on
 // the next request to another sharing the PostgreSQL database.
 func TestReleaseSettingsTwoNodes(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	open := servertest.WithStore(func(t testing.TB) server.Store {
-		st, err := postgres.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	})
-	key, ca := servertest.NewMasterKey(), servertest.NewCA(t)
-	a := servertest.Start(t, open, servertest.WithMasterKey(key), servertest.WithCA(ca))
-	b := servertest.Start(t, open, servertest.WithMasterKey(key), servertest.WithCA(ca))
+	a, b := twoNodes(t)
 	generate(t, b, b.Lead, map[string]any{"alias": "off", "algorithm": "ecdsa", "status": "offline"})
 	for _, n := range []int{3, 1} {
 		setSettings(t, a, map[string]any{"release_approvals": n})

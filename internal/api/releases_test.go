@@ -12,8 +12,6 @@ import (
 	"github.com/signet-project/signet/internal/server"
 	"github.com/signet-project/signet/internal/server/servertest"
 	"github.com/signet-project/signet/internal/siglog"
-	"github.com/signet-project/signet/internal/store/pgtest"
-	"github.com/signet-project/signet/internal/store/postgres"
 )
 
 type releaseOut struct {
@@ -80,17 +78,7 @@ func TestReleaseBudgetUnderConcurrency(t *testing.T) {
 
 // TestReleaseBudgetTwoNodes: the same against two servers on one PostgreSQL.
 func TestReleaseBudgetTwoNodes(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	open := servertest.WithStore(func(t testing.TB) server.Store {
-		st, err := postgres.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	})
-	key, ca := servertest.NewMasterKey(), servertest.NewCA(t)
-	a := servertest.Start(t, open, servertest.WithMasterKey(key), servertest.WithCA(ca))
-	b := servertest.Start(t, open, servertest.WithMasterKey(key), servertest.WithCA(ca))
+	a, b := twoNodes(t)
 	generate(t, a, a.Lead, map[string]any{"alias": "ec", "algorithm": "ecdsa"})
 	start, end := window(time.Now())
 	rel := createRelease(t, a, a.Lead, map[string]any{"name": "r2", "type": "online", "keypairs": []string{"ec"},

@@ -1,16 +1,12 @@
 package api_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"strings"
 	"testing"
 
-	"github.com/signet-project/signet/internal/server"
 	"github.com/signet-project/signet/internal/server/servertest"
-	"github.com/signet-project/signet/internal/store/pgtest"
-	"github.com/signet-project/signet/internal/store/postgres"
 )
 
 // TestSignerEndToEnd: a Signer whose token and client certificate were
@@ -48,17 +44,7 @@ func TestSignerEndToEnd(t *testing.T) {
 // client certificate revoked through one stops working on the other at
 // the next request, and disabling a user stops all of its credentials.
 func TestRevocationEveryNode(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	open := servertest.WithStore(func(t testing.TB) server.Store {
-		st, err := postgres.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	})
-	key, ca := servertest.NewMasterKey(), servertest.NewCA(t)
-	a := servertest.Start(t, open, servertest.WithMasterKey(key), servertest.WithCA(ca))
-	b := servertest.Start(t, open, servertest.WithMasterKey(key), servertest.WithCA(ca))
+	a, b := twoNodes(t)
 	generate(t, a, a.Lead, map[string]any{"alias": "ec", "algorithm": "ecdsa"})
 	dev := apiUser(t, a, "dana", "developer")
 	d := sha256.Sum256([]byte("x"))
