@@ -173,7 +173,7 @@ func (p *plan) loadCerts(o signOpts) error {
 			return fmt.Errorf("keypair %s: certificate: %w", p.kp.Alias, err)
 		}
 	default:
-		return fail(exitUsage, "pass --cert FILE (and --chain FILE) with the certificate issued for this keypair",
+		return fail(exitUsage, "pass --cert FILE (and --chain FILE) with the certificate issued for this keypair, or have Signet issue one: signet keypair generate-cert "+p.kp.Alias,
 			"--format cms needs a certificate, and the server has none for keypair %s", p.kp.Alias)
 	}
 	p.cert, p.chain = certs[0], certs[1:]
