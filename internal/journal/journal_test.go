@@ -169,14 +169,27 @@ func TestLingerFillsBatchToPreviousSize(t *testing.T) {
 }
 
 func TestCloseEndsLinger(t *testing.T) {
-	w := &memWriter{}
+	w := &memWriter{gate: make(chan struct{}), entered: make(chan int, 8)}
 	j := New(w, WithLinger(time.Hour))
 	var wg sync.WaitGroup
-	for range 3 { // a batch of one or more, so that a later lone commit lingers
+	commit := func() {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = j.Commit(context.Background(), entry("x")) }()
 	}
+	commit()
+	<-w.entered // a lone first batch, held at the gate
+	commit()
+	commit()
+	for len(j.reqs) != 2 {
+		runtime.Gosched()
+	}
+	w.gate <- struct{}{}
+	if got := <-w.entered; got != 2 { // a batch of two: a later lone commit lingers
+		t.Fatalf("second batch of %d, want 2", got)
+	}
+	w.gate <- struct{}{}
 	wg.Wait()
+	w.gate = nil
 	done := make(chan error, 1)
 	go func() { done <- j.Commit(context.Background(), entry("y")) }()
 	for len(j.reqs) != 0 {
