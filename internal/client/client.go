@@ -108,6 +108,9 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		pt := tc.Clone() // the transport changes its own copy
 		pt.NextProtos = protos
 		c.pre = &preconnector{dialer: o.dialer, tls: pt}
+		if c.tls != nil {
+			c.pre.handshakeDone = c.tls.handshakeDone
+		}
 		tr.DialTLSContext = c.pre.dialTLS
 	}
 	return c, nil

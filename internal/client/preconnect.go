@@ -13,6 +13,9 @@ import (
 type preconnector struct {
 	dialer *net.Dialer
 	tls    *tls.Config
+	// handshakeDone, when set, learns whether each handshake resumed a
+	// session (see fileSessionCache.Put).
+	handshakeDone func(resumed bool)
 
 	mu      sync.Mutex
 	addr    string
@@ -72,6 +75,9 @@ func (p *preconnector) dial(ctx context.Context, network, addr string) (net.Conn
 	if err := c.HandshakeContext(ctx); err != nil {
 		raw.Close()
 		return nil, err
+	}
+	if p.handshakeDone != nil {
+		p.handshakeDone(c.ConnectionState().DidResume)
 	}
 	return c, nil
 }

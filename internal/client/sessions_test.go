@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/signet-project/signet/internal/client"
 	"github.com/signet-project/signet/internal/client/clienttest"
@@ -99,14 +100,57 @@ func TestSessionCache(t *testing.T) {
 		if len(reqs) != 2 || reqs[0].RemoteAddr != reqs[1].RemoteAddr || !reqs[0].Resumed || !reqs[0].ClientCert || reqs[0].Proto != 1 {
 			t.Errorf("with WithHTTP1: %+v, want two requests on one resumed HTTP/1.1 connection with the client certificate", reqs)
 		}
-		// The session file is written in the background; closing waits
-		// for it, and the next process resumes this one's latest session.
+		// A session file is written in the background; closing waits
+		// for it, and the next process resumes.
 		c.CloseIdleConnections()
 		if err := sign(t, srv.Config()); err != nil {
 			t.Fatal(err)
 		}
 		if r := last(); !r.Resumed {
 			t.Errorf("after a client closed: %+v, want resumed", r)
+		}
+	})
+	t.Run("kept after resuming", func(t *testing.T) {
+		// A process that resumed the file's session leaves the file as
+		// it is (the server takes its ticket again) while it is younger
+		// than an hour; an older one is replaced by the new session.
+		read := func() []byte {
+			t.Helper()
+			data, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return data
+		}
+		before := read()
+		for range 2 {
+			if err := sign(t, srv.Config()); err != nil {
+				t.Fatal(err)
+			}
+			if r := last(); !r.Resumed {
+				t.Errorf("resuming: %+v, want resumed", r)
+			}
+			if !bytes.Equal(read(), before) {
+				t.Fatal("a process that resumed a fresh session rewrote the session file")
+			}
+		}
+		restore := client.SetSessionClock(func() time.Time { return time.Now().Add(2 * time.Hour) })
+		defer restore()
+		if err := sign(t, srv.Config()); err != nil {
+			t.Fatal(err)
+		}
+		if r := last(); !r.Resumed {
+			t.Errorf("resuming an hour-old session: %+v, want resumed", r)
+		}
+		if bytes.Equal(read(), before) {
+			t.Error("a session file older than an hour was not replaced")
+		}
+		restore()
+		if err := sign(t, srv.Config()); err != nil {
+			t.Fatal(err)
+		}
+		if r := last(); !r.Resumed {
+			t.Errorf("resuming the replaced session: %+v, want resumed", r)
 		}
 	})
 	t.Run("wrong password", func(t *testing.T) {
