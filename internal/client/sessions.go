@@ -21,6 +21,8 @@ import (
 // PSK) instead of a full mutual-TLS handshake. The PKCS#11 module is one
 // process per signing tool invocation; this is for it. The file is
 // written in the background; [Client.CloseIdleConnections] waits for it.
+// A process that resumed the file's session leaves the file as it is while
+// that session is younger than an hour (see sessionRefresh).
 //
 // A resumable session stands in for the client certificate until the
 // server's ticket expires, so the file is sealed (AES-256-GCM) with a key
