@@ -44,7 +44,7 @@ func userCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "user",
 		Aliases: []string{"users"},
-		Short:   "List, create, update, disable, enable and delete users (Leads)",
+		Short:   "List, create, update, disable, enable and delete users; passwords, lockouts, 2FA (Leads)",
 		Long: `Manage the account's users over the API; every command but describe of
 oneself needs the user.manage permission (the Lead role). A standard user
 is a person (web sign-in, own tokens and client certificates); a service
@@ -52,7 +52,8 @@ user is automation, whose credentials a Lead makes with "signet token
 create --user" and "signet client-cert issue --user".`,
 	}
 	cmd.AddCommand(userLsCmd(a), userDescribeCmd(a), userCreateCmd(a), userUpdateCmd(a),
-		userStateCmd(a, "disable"), userStateCmd(a, "enable"), userDeleteCmd(a))
+		userStateCmd(a, "disable"), userStateCmd(a, "enable"), userDeleteCmd(a),
+		userSetPasswordCmd(a), userUnlockCmd(a), userReset2FACmd(a))
 	return cmd
 }
 
