@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"maps"
 	"sync"
 	"testing"
 
@@ -57,4 +58,19 @@ func TestSettingsPatchKeepsOthers(t *testing.T) {
 		t.Fatalf("GET %+v, PATCH answered %+v", read, got)
 	}
 	env.MustDo(t, env.Lead, "PATCH", "/api/v1/settings", map[string]any{"release_approvals": 0}, 400)
+
+	// The audit record names what each change set, and nothing else.
+	var ev struct {
+		Events []struct{ Details map[string]string }
+	}
+	env.MustDo(t, env.Lead, "GET", "/api/v1/logs/audit?type=Settings&action=Update&result=allowed", nil, 200).JSON(t, &ev)
+	want := []map[string]string{{"require_2fa": "true", "rotation_interval_seconds": "120"}, {"release_approvals": "3"}}
+	if len(ev.Events) != len(want) {
+		t.Fatalf("%d settings changes audited, want %d", len(ev.Events), len(want))
+	}
+	for i, e := range ev.Events {
+		if !maps.Equal(e.Details, want[i]) {
+			t.Errorf("audit record %d details %v, want %v", i, e.Details, want[i])
+		}
+	}
 }

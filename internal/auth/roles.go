@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/signet-project/signet/internal/errs"
@@ -140,6 +141,25 @@ func (r SettingsUpdate) Validate() error {
 	return nil
 }
 
+// details names the settings r changes with their new values, for the
+// audit record.
+func (r SettingsUpdate) details() map[string]string {
+	d := map[string]string{}
+	if r.Require2FA != nil {
+		d["require_2fa"] = strconv.FormatBool(*r.Require2FA)
+	}
+	if r.TeamsEnabled != nil {
+		d["teams_enabled"] = strconv.FormatBool(*r.TeamsEnabled)
+	}
+	if r.ReleaseApprovals != nil {
+		d["release_approvals"] = strconv.Itoa(*r.ReleaseApprovals)
+	}
+	if r.RotationSeconds != nil {
+		d["rotation_interval_seconds"] = strconv.Itoa(*r.RotationSeconds)
+	}
+	return d
+}
+
 // Settings returns the account settings, to any user, with the defaults in
 // place of the settings never set.
 func (s *Service) Settings(ctx context.Context) (Settings, error) {
@@ -162,7 +182,9 @@ func (s *Service) UpdateSettings(ctx context.Context, p policy.Principal, r Sett
 	// The store changes only the fields r sets, in one statement: reading
 	// the settings here and writing them all back would lose a change made
 	// meanwhile by another admin.
-	set, err := s.Store.UpdateSettings(ctx, r, s.now(), s.event(ctx, p, t))
+	ev := s.event(ctx, p, t)
+	ev.Details = r.details()
+	set, err := s.Store.UpdateSettings(ctx, r, s.now(), ev)
 	if err != nil {
 		return Settings{}, storeErr(err, "settings")
 	}
