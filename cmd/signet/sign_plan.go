@@ -193,6 +193,9 @@ func (p *plan) loadCerts(o signOpts) error {
 	}
 	if p.pub == nil {
 		p.pub = p.cert.PublicKey // the keypair could not be described
+	} else if !samePublicKey(p.cert, p.pub) && o.cert == "" {
+		return fail(exitConflict, "a dynamic keypair's new certificate is issued a moment after its key: try again; if this persists, \"signet certificate ls "+p.kp.Alias+"\" shows its certificates",
+			"the certificate the server keeps for keypair %s (generation %d) carries another public key", p.kp.Alias, p.kp.Generation)
 	} else if !samePublicKey(p.cert, p.pub) {
 		return fail(exitUsage, "pass the certificate issued for this keypair; compare with \"signet keypair describe "+p.kp.Alias+"\"",
 			"the certificate %q does not carry the public key of keypair %s", p.cert.Subject.String(), p.kp.Alias)

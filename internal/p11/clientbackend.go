@@ -2,6 +2,7 @@ package p11
 
 import (
 	"context"
+	"crypto"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -149,6 +150,11 @@ func (b *ClientBackend) Keys(ctx context.Context) ([]Key, error) {
 	keys := make([]Key, 0, len(kps))
 	for _, kp := range kps {
 		k, err := keyOf(kp)
+		if errors.Is(err, errCertBehind) {
+			b.log.Warn("certificate left out until it carries the key: a dynamic keypair's new certificate is not issued yet",
+				"alias", kp.Alias, "generation", kp.Generation)
+			err = nil
+		}
 		if err != nil {
 			b.log.Error("keypair left out", "alias", kp.Alias, "err", err)
 			continue
@@ -173,6 +179,12 @@ func (b *ClientBackend) Forget() {
 	}
 }
 
+// errCertBehind: the keypair's certificate carries another public key (a
+// dynamic keypair replaced a moment ago, whose new certificate is still
+// being issued). keyOf then returns the key without it, so that no tool
+// pairs a signature with a certificate it does not verify under.
+var errCertBehind = errors.New("the certificate carries another public key")
+
 // keyOf converts a keypair of the API.
 func keyOf(kp client.Keypair) (Key, error) {
 	k := Key{Ref: kp.ID, Alias: kp.Alias, Generation: kp.Generation}
@@ -189,6 +201,9 @@ func keyOf(kp client.Keypair) (Key, error) {
 		certs, err := parseCerts(kp.CertificatePEM)
 		if err != nil || len(certs) == 0 {
 			return k, fmt.Errorf("bad certificate_pem: %v", err)
+		}
+		if eq, ok := pub.(interface{ Equal(crypto.PublicKey) bool }); !ok || !eq.Equal(certs[0].PublicKey) {
+			return k, errCertBehind
 		}
 		k.Certificate = certs[0]
 		if k.Chain, err = parseCerts(kp.ChainPEM); err != nil {

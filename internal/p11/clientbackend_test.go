@@ -9,6 +9,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"log/slog"
 	"math/big"
@@ -141,5 +144,36 @@ func TestLazyClientBackend(t *testing.T) {
 	}
 	if _, err := b.Sign(context.Background(), Key{Ref: "k"}, "SHA256withECDSA", make([]byte, 32), "t"); backendRV(err) != CKR_FUNCTION_FAILED {
 		t.Errorf("Sign: %v, want a configuration error", err)
+	}
+}
+
+// TestKeyOfCertificateBehind: a keypair listed with a certificate for
+// another public key (a dynamic keypair whose new certificate is not
+// issued yet) keeps its key but not the certificate, so that no tool pairs
+// a signature with a certificate it does not verify under.
+func TestKeyOfCertificateBehind(t *testing.T) {
+	keys := testKeys()
+	old, cur := keys["p256"], keys["p384"]
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "dyn"},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	pemOf := func(pub crypto.PublicKey) string {
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	}
+	pubPEM := func(pub crypto.PublicKey) string {
+		der, _ := x509.MarshalPKIXPublicKey(pub)
+		return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	}
+	kp := client.Keypair{Alias: "dyn", Generation: 2, PublicKeyPEM: pubPEM(cur.Public()), CertificatePEM: pemOf(old.Public())}
+	k, err := keyOf(kp)
+	if !errors.Is(err, errCertBehind) || k.Certificate != nil || k.Public == nil {
+		t.Fatalf("certificate of another key: err %v, certificate %v, key %v", err, k.Certificate != nil, k.Public != nil)
+	}
+	kp.CertificatePEM = pemOf(cur.Public())
+	if k, err = keyOf(kp); err != nil || k.Certificate == nil {
+		t.Fatalf("certificate of the key: err %v, certificate %v", err, k.Certificate != nil)
 	}
 }
