@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto"
 	"crypto/x509"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/signet-project/signet/internal/client"
@@ -26,6 +28,7 @@ type plan struct {
 	fileHash  crypto.Hash // digest of the files
 	format    string
 	timestamp bool // ask for RFC 3161 tokens
+	certLag   bool // a dynamic keypair's certificate has not followed its new key yet
 	cert      *x509.Certificate
 	chain     []*x509.Certificate
 	at        time.Time
@@ -84,9 +87,27 @@ func (a *app) plan(cmd *cobra.Command, c *client.Client, o signOpts) (*plan, err
 		return nil, err
 	}
 	if o.format == "cms" {
+		if o.cert == "" && kp.CertificatePEM == "" && kp.Type == "dynamic" {
+			p.certLag = certFollowing(cmd.Context(), c, kp)
+		}
 		err = p.loadCerts(o)
 	}
 	return p, err
+}
+
+// certFollowing reports whether the dynamic keypair kp has a valid default
+// certificate the server issued for an earlier generation: the one its
+// current key's certificate follows, issued moments after the key.
+func certFollowing(ctx context.Context, c *client.Client, kp client.Keypair) bool {
+	var out struct {
+		Certificates []certificate `json:"certificates"`
+	}
+	if c.Call(ctx, "GET", apiPath("keypairs", kp.Alias, "certificates"), nil, nil, &out) != nil {
+		return false
+	}
+	return slices.ContainsFunc(out.Certificates, func(ct certificate) bool {
+		return ct.Default && ct.Source == "issued" && ct.Status == "valid" && ct.Generation < kp.Generation
+	})
 }
 
 // keyTypeWithoutView finds the key type when the keypair cannot be described.
@@ -172,6 +193,9 @@ func (p *plan) loadCerts(o signOpts) error {
 		if certs, err = parseCerts([]byte(p.kp.CertificatePEM)); err != nil {
 			return fmt.Errorf("keypair %s: certificate: %w", p.kp.Alias, err)
 		}
+	case p.certLag:
+		return fail(exitConflict, "a dynamic keypair's certificate follows each new key within moments: try again; if this persists, \"signet certificate ls "+p.kp.Alias+"\" shows its certificates",
+			"keypair %s has no certificate for its current key (generation %d) yet", p.kp.Alias, p.kp.Generation)
 	default:
 		return fail(exitUsage, "pass --cert FILE (and --chain FILE) with the certificate issued for this keypair, or have Signet issue one: signet keypair generate-cert "+p.kp.Alias,
 			"--format cms needs a certificate, and the server has none for keypair %s", p.kp.Alias)
