@@ -185,8 +185,9 @@ type Store interface {
 // Phases records, per release, the last effective status written to the
 // audit log, so that moves made by time are audited once, by one node.
 type Phases interface {
-	// Phase returns the last recorded effective status ("" at first).
-	Phase(ctx context.Context, releaseID string) (string, error)
+	// PhasesOf returns the last recorded effective status of each release
+	// in ids ("" at first); a release that does not exist is left out.
+	PhasesOf(ctx context.Context, ids []string) (map[string]string, error)
 	// AdvancePhase moves the phase from `from` to `to` and appends ev, in one
 	// transaction, only if the phase is still `from`; it reports whether it did.
 	AdvancePhase(ctx context.Context, releaseID, from, to string, ev *audit.Event) (bool, error)

@@ -25,9 +25,19 @@ func (s *Service) Tick(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		ids := make([]string, len(rs))
+		for i, r := range rs {
+			ids[i] = r.ID
+		}
+		phases, err := s.Store.PhasesOf(ctx, ids)
+		if err != nil {
+			return err
+		}
 		for _, r := range rs {
-			if err := s.advance(ctx, r, now); err != nil {
-				return err
+			if phase, ok := phases[r.ID]; ok {
+				if err := s.advance(ctx, r, phase, now); err != nil {
+					return err
+				}
 			}
 		}
 		if len(rs) < 500 {
@@ -37,11 +47,12 @@ func (s *Service) Tick(ctx context.Context) error {
 	}
 }
 
-func (s *Service) advance(ctx context.Context, r *Release, now time.Time) error {
+// advance records the move from phase, read with the page, to r's
+// effective status; the conditional update makes a stale read a no-op.
+func (s *Service) advance(ctx context.Context, r *Release, phase string, now time.Time) error {
 	eff := r.Effective(now)
-	phase, err := s.Store.Phase(ctx, r.ID)
-	if err != nil || phase == eff {
-		return err
+	if phase == eff {
+		return nil
 	}
 	ev := guard.NewEvent(ctx, now, system, guard.Target{Type: "Release", Action: "Status", ID: r.ID, Name: r.Name}, audit.Allowed, "")
 	ev.Details = map[string]string{"from": phase, "to": eff}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/signet-project/signet/internal/audit"
@@ -184,11 +185,37 @@ func (db *DB) Refund(ctx context.Context, releaseID string, n int) error {
 	return db.wrap(err, "release %s: refunding %d signatures", releaseID, n)
 }
 
-// Phase returns the last effective status recorded for the release.
-func (db *DB) Phase(ctx context.Context, releaseID string) (string, error) {
-	var p string
-	err := db.r.QueryRowContext(ctx, db.d.rebind(`SELECT phase FROM releases WHERE id = ?`), releaseID).Scan(&p)
-	return p, db.wrap(err, "release %s phase", releaseID)
+// PhasesOf returns the last effective status recorded for each release,
+// in one query per 500 ids.
+func (db *DB) PhasesOf(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		ids = ids[n:]
+		rows, err := db.r.QueryContext(ctx, db.d.rebind(`SELECT id, phase FROM releases WHERE id IN (`+
+			strings.TrimSuffix(strings.Repeat("?, ", n), ", ")+`)`), args...)
+		if err != nil {
+			return nil, db.wrap(err, "release phases")
+		}
+		for rows.Next() {
+			var id, p string
+			if err := rows.Scan(&id, &p); err != nil {
+				rows.Close()
+				return nil, db.wrap(err, "release phases")
+			}
+			out[id] = p
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, db.wrap(err, "release phases")
+		}
+	}
+	return out, nil
 }
 
 // AdvancePhase moves the phase if it is still from, with its audit event.

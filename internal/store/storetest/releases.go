@@ -62,6 +62,37 @@ func testReleaseRevisions(t *testing.T, s server.Store) {
 	}
 }
 
+// testReleasePhases: phases are read in bulk, across the 500-id chunks;
+// a phase moves only from the phase it is at, with its audit event.
+func testReleasePhases(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	var ids []string
+	for i := range 502 {
+		r := newRelease(fmt.Sprintf("rel-%03d", i))
+		must(t, s.CreateRelease(ctx, r, nil))
+		ids = append(ids, r.ID)
+	}
+	moved, err := s.AdvancePhase(ctx, "rel-501", "", release.StatusNotStarted, event(1, "Status", "rel-501"))
+	if err != nil || !moved {
+		t.Fatalf("advance from the first phase: %v %v", moved, err)
+	}
+	moved, err = s.AdvancePhase(ctx, "rel-501", "", release.StatusInProgress, event(2, "Status", "rel-501"))
+	if err != nil || moved {
+		t.Fatalf("advance from a phase it has left: %v %v", moved, err)
+	}
+	got, err := s.PhasesOf(ctx, append(ids, "rel-missing"))
+	must(t, err)
+	if len(got) != len(ids) || got["rel-000"] != "" || got["rel-500"] != "" || got["rel-501"] != release.StatusNotStarted {
+		t.Fatalf("%d phases (want %d); rel-000 %q, rel-500 %q, rel-501 %q", len(got), len(ids), got["rel-000"], got["rel-500"], got["rel-501"])
+	}
+	if _, ok := got["rel-missing"]; ok {
+		t.Fatal("a phase for a release that does not exist")
+	}
+	if n := auditCount(t, s); n != 1 {
+		t.Fatalf("%d audit records, want 1 (the move that happened)", n)
+	}
+}
+
 // testReleaseDecisions: decisions are rows, one per approver, read back
 // in order; clearing them deletes them.
 func testReleaseDecisions(t *testing.T, s server.Store) {

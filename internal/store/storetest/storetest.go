@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"TimestampLog", testTimestampLog},
 		{"ReleaseRevisions", testReleaseRevisions},
 		{"ReleaseDecisions", testReleaseDecisions},
+		{"ReleasePhases", testReleasePhases},
 		{"ReleaseConcurrentDecisions", testReleaseConcurrentDecisions},
 		{"ReleaseSettings", testReleaseSettings},
 		{"ReleaseJournalReserve", testReleaseJournalReserve},
