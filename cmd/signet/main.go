@@ -49,7 +49,7 @@ stored, then the config file ($XDG_CONFIG_HOME/signet/config.yaml).`,
 	}
 	a.globalFlags(root)
 	root.AddCommand(credentialsCmd(a), healthcheckCmd(a), keypairCmd(a), certificateCmd(a), signCmd(a), verifyCmd(a), releaseCmd(a), logsCmd(a),
-		userCmd(a), tokenCmd(a), clientCertCmd(a), groupCmd(a), teamCmd(a), roleCmd(a), settingsCmd(a))
+		userCmd(a), tokenCmd(a), clientCertCmd(a), agentCmd(a), groupCmd(a), teamCmd(a), roleCmd(a), settingsCmd(a))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr(c, "%v", err)
 	})

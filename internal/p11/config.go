@@ -43,6 +43,7 @@ var configKeys = map[string]bool{
 	"SIGNET_HOST": true, "SIGNET_API_KEY": true, "SIGNET_CLIENT_CERT_FILE": true, "SIGNET_CLIENT_CERT_PASSWORD": true,
 	"SIGNET_CA_FILE": true, "SM_HOST": true, "SM_API_KEY": true, "SM_CLIENT_CERT_FILE": true, "SM_CLIENT_CERT_PASSWORD": true,
 	"SIGNET_PKCS11_LOG": true, "SIGNET_PKCS11_LOG_FILE": true, "SIGNET_PKCS11_KEYS": true, "SIGNET_PKCS11_CACHE": true,
+	"SIGNET_AGENT_SOCKET": true,
 }
 
 // ParseConfig reads a configuration file: NAME=value lines with the names
@@ -67,7 +68,7 @@ func ParseConfig(data []byte, dir string) (map[string]string, error) {
 		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
 			v = v[1 : len(v)-1]
 		}
-		if strings.HasSuffix(k, "_FILE") && v != "" && !filepath.IsAbs(v) {
+		if (strings.HasSuffix(k, "_FILE") || k == "SIGNET_AGENT_SOCKET") && v != "" && !filepath.IsAbs(v) {
 			v = filepath.Join(dir, v)
 		}
 		out[k] = v
@@ -131,6 +132,9 @@ func (m *Module) configure() configured {
 		c.backend = brokenBackend{errConfig{err}}
 		return c
 	}
+	if socket := get("SIGNET_AGENT_SOCKET"); socket != "" {
+		return m.configureAgent(c, get, socket)
+	}
 	cfg, err := client.FromEnv(get)
 	c.host = cfg.Host
 	cfg.UserAgent = "libsignet-pkcs11"
@@ -162,6 +166,27 @@ func (m *Module) configure() configured {
 		b.cache = newKeyCache(m.env.CacheDir, cfg.Host, cfg.APIKey, m.opts.ttl, m.opts.now, f)
 	}
 	c.backend = b
+	return c
+}
+
+// configureAgent sets up the backend of a signet agent's socket (see
+// internal/agent): the agent holds the credentials, the connection and
+// the keypair list (so the module keeps no cache file), and the module
+// needs none of them. The token's serial
+// number comes from SIGNET_HOST when it is set too, so that it is the
+// same as without the agent.
+func (m *Module) configureAgent(c configured, get func(string) string, socket string) configured {
+	c.host = "agent:" + socket
+	if cfg, err := client.FromEnv(get); err == nil {
+		c.host = cfg.Host
+	}
+	ac, err := client.NewAgent(socket, "libsignet-pkcs11")
+	if err != nil {
+		c.log.Error("configuration", "err", err)
+		c.backend = brokenBackend{errConfig{err}}
+		return c
+	}
+	c.backend = NewClientBackend(ac, c.log)
 	return c
 }
 

@@ -36,6 +36,7 @@ func TestMain(m *testing.M) {
 // binaries are the programs under test.
 type binaries struct {
 	signetd string
+	signet  string // the CLI, for signet agent
 	module  string // libsignet-pkcs11.so
 }
 
@@ -60,18 +61,18 @@ func bins(t testing.TB) binaries {
 
 func build() (binaries, error) {
 	if dir := os.Getenv("SIGNET_BIN_DIR"); dir != "" {
-		b := binaries{signetd: filepath.Join(dir, "signetd"), module: filepath.Join(dir, "libsignet-pkcs11.so")}
-		for _, p := range []string{b.signetd, b.module} {
-			if _, err := os.Stat(p); err != nil {
+		b := binaries{signetd: filepath.Join(dir, "signetd"), signet: filepath.Join(dir, "signet"), module: filepath.Join(dir, "libsignet-pkcs11.so")}
+		for _, p := range []*string{&b.signetd, &b.signet, &b.module} {
+			if _, err := os.Stat(*p); err != nil {
 				return b, fmt.Errorf("SIGNET_BIN_DIR is set but: %w", err)
 			}
+			abs, err := filepath.Abs(*p)
+			if err != nil {
+				return b, err
+			}
+			*p = abs
 		}
-		var err error
-		b.signetd, err = filepath.Abs(b.signetd)
-		if err == nil {
-			b.module, err = filepath.Abs(b.module)
-		}
-		return b, err
+		return b, nil
 	}
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
 	if err != nil {
@@ -87,14 +88,17 @@ func build() (binaries, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return binaries{}, err
 	}
-	b := binaries{signetd: filepath.Join(dir, "signetd"), module: filepath.Join(dir, "libsignet-pkcs11.so")}
+	b := binaries{signetd: filepath.Join(dir, "signetd"), signet: filepath.Join(dir, "signet"), module: filepath.Join(dir, "libsignet-pkcs11.so")}
 	if err := goBuild(root, b.signetd, "./cmd/signetd"); err != nil {
+		return b, err
+	}
+	if err := goBuild(root, b.signet, "./cmd/signet"); err != nil {
 		return b, err
 	}
 	if err := goBuild(root, b.module, "./cmd/libsignet-pkcs11", "-buildmode=c-shared"); err != nil {
 		return b, err
 	}
-	return b, trackSources(root, "./cmd/signetd", "./cmd/libsignet-pkcs11")
+	return b, trackSources(root, "./cmd/signetd", "./cmd/signet", "./cmd/libsignet-pkcs11")
 }
 
 // goBuild builds pkg into out through a temporary file renamed into

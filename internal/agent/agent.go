@@ -1,0 +1,170 @@
+// Package agent is the signet agent: a process of the user's that holds the
+// credentials and one kept connection to the server, and relays the PKCS#11
+// module's requests to it from a Unix socket only the user can reach. A
+// signing tool that starts once per file (osslsigncode, jarsigner) then
+// pays neither the PKCS#12 decoding nor the TLS handshake; its process
+// never sees the credentials.
+//
+// The agent relays only what the module asks: the list of keypairs and the
+// signing of a digest. It keeps the list for a few seconds (as the module
+// does in its cache file) and forgets it when the server refuses a
+// signature, so a rotated or suspended keypair shows at the next listing.
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/signet-project/signet/internal/client"
+)
+
+// DefaultTTL is how long a keypair list is reused: the module's own.
+const DefaultTTL = 5 * time.Second
+
+// maxBody bounds a relayed request: a digest, or a short message for EdDSA.
+const maxBody = 1 << 20
+
+// Upstream is the server, as the agent reaches it.
+type Upstream interface {
+	Relay(ctx context.Context, method, pathQuery, contentType string, body []byte, userAgent string) (client.Answer, error)
+}
+
+// Server answers the module's requests on the socket.
+type Server struct {
+	up  Upstream
+	log *slog.Logger
+	ttl time.Duration
+	now func() time.Time
+
+	mu    sync.Mutex
+	lists map[string]listEntry // by path and query
+}
+
+type listEntry struct {
+	at  time.Time
+	ans client.Answer
+}
+
+// New returns the agent relaying to up, keeping keypair lists for ttl
+// (0: never).
+func New(up Upstream, log *slog.Logger, ttl time.Duration) *Server {
+	return &Server{up: up, log: log, ttl: ttl, now: time.Now, lists: map[string]listEntry{}}
+}
+
+// Handler returns the agent's HTTP handler: the one route table.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/keypairs", s.list)
+	mux.HandleFunc("POST /api/v1/keypairs/{ref}/sign", s.sign)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, "agent_forbidden",
+			"the signet agent relays only listing keypairs and signing; use signet with your credentials for "+r.Method+" "+r.URL.Path)
+	})
+	return mux
+}
+
+// list relays a keypair listing, answering from the kept list while it is
+// fresh.
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	key := r.URL.RequestURI()
+	s.mu.Lock()
+	e, ok := s.lists[key]
+	s.mu.Unlock()
+	if ok && s.now().Sub(e.at) < s.ttl {
+		writeAnswer(w, e.ans)
+		return
+	}
+	ans, ok := s.relay(w, r, nil)
+	if !ok {
+		return
+	}
+	if s.ttl > 0 && ans.Status == http.StatusOK && cacheable(ans.Body) {
+		s.mu.Lock()
+		s.lists[key] = listEntry{at: s.now(), ans: ans}
+		s.mu.Unlock()
+	}
+	writeAnswer(w, ans)
+}
+
+// cacheable reports whether a list may be reused: not when a keypair's key
+// changes with every signature.
+func cacheable(body []byte) bool {
+	var page struct {
+		Keypairs []client.Keypair `json:"keypairs"`
+	}
+	if json.Unmarshal(body, &page) != nil {
+		return false
+	}
+	return !slices.ContainsFunc(page.Keypairs, func(kp client.Keypair) bool { return kp.RotatePerSignature })
+}
+
+// sign relays a signing request; a refusal drops the kept lists.
+func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", "a signing request is at most 1 MiB")
+		return
+	}
+	ans, ok := s.relay(w, r, body)
+	if !ok {
+		return
+	}
+	if ans.Status/100 != 2 {
+		s.forget()
+	}
+	writeAnswer(w, ans)
+}
+
+func (s *Server) forget() {
+	s.mu.Lock()
+	clear(s.lists)
+	s.mu.Unlock()
+}
+
+// relay sends r upstream; a failure to reach the server is answered here
+// (502) and reported by ok false.
+func (s *Server) relay(w http.ResponseWriter, r *http.Request, body []byte) (client.Answer, bool) {
+	ans, err := s.up.Relay(r.Context(), r.Method, r.URL.RequestURI(), r.Header.Get("Content-Type"), body, agentOf(r))
+	if err != nil {
+		s.log.Warn("relay failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusBadGateway, "agent_upstream", "the signet agent could not reach the server: "+err.Error())
+		return ans, false
+	}
+	s.log.Debug("relayed", "method", r.Method, "path", r.URL.Path, "status", ans.Status)
+	return ans, true
+}
+
+// agentOf is the caller's User-Agent, kept short and printable.
+func agentOf(r *http.Request) string {
+	ua := r.Header.Get("User-Agent")
+	if len(ua) > 200 {
+		ua = ua[:200]
+	}
+	return strings.Map(func(c rune) rune {
+		if c < 0x20 || c == 0x7f {
+			return -1
+		}
+		return c
+	}, ua)
+}
+
+func writeAnswer(w http.ResponseWriter, a client.Answer) {
+	if a.ContentType != "" {
+		w.Header().Set("Content-Type", a.ContentType)
+	}
+	w.WriteHeader(a.Status)
+	_, _ = w.Write(a.Body)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"code": code, "message": msg})
+}

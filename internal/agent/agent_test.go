@@ -1,0 +1,272 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signet-project/signet/internal/client"
+	"github.com/signet-project/signet/internal/client/clienttest"
+)
+
+// start runs an agent relaying to srv (the fake API over mutual TLS) on a
+// socket in a fresh directory and returns the socket's path.
+func start(t *testing.T, up Upstream) (string, *Server) {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "run", "agent.sock")
+	log := slog.New(slog.DiscardHandler)
+	l, err := Listen(sock, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(up, log, time.Minute)
+	hs := &http.Server{Handler: a.Handler()}
+	go hs.Serve(l)
+	t.Cleanup(func() { hs.Close(); Remove(sock) })
+	return sock, a
+}
+
+func upstream(t *testing.T, srv *clienttest.Server) *client.Client {
+	t.Helper()
+	c, err := client.New(srv.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func count(srv *clienttest.Server, method, path string) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Method == method && r.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRelaySignsWithTheAgentsCredentials(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	srv.AddKey(t, "ec", key, true)
+	sock, _ := start(t, upstream(t, srv))
+
+	// The caller has no credentials at all.
+	c, err := client.NewAgent(sock, "test-tool")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	kps, err := c.ListKeypairs(ctx, client.KeypairFilter{State: "active"})
+	if err != nil || len(kps) != 1 || kps[0].Alias != "ec" {
+		t.Fatalf("list through the agent: %v %+v", err, kps)
+	}
+	sum := sha256.Sum256([]byte("artifact"))
+	resp, err := c.Sign(ctx, kps[0].ID, client.SignRequest{SigAlg: "SHA256withECDSA", Hash: sum[:], Tool: "osslsigncode (libsignet-pkcs11)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ecdsa.VerifyASN1(&key.PublicKey, sum[:], resp.Signature) {
+		t.Fatal("signature does not verify")
+	}
+	signs := srv.Signs()
+	if len(signs) != 1 || signs[0].Tool != "osslsigncode (libsignet-pkcs11)" {
+		t.Errorf("server saw %+v", signs)
+	}
+	for _, r := range srv.Requests() {
+		if !r.ClientCert {
+			t.Errorf("%s %s reached the server without the agent's client certificate", r.Method, r.Path)
+		}
+	}
+
+	// The list is kept: a second listing does not reach the server.
+	if _, err := c.ListKeypairs(ctx, client.KeypairFilter{State: "active"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(srv, "GET", "/api/v1/keypairs"); n != 1 {
+		t.Errorf("server listed %d times, want 1 (the kept list)", n)
+	}
+	// A refusal drops it: the suspended keypair shows at the next listing.
+	srv.SetState("ec", "suspended")
+	if _, err := c.Sign(ctx, kps[0].ID, client.SignRequest{SigAlg: "SHA256withECDSA", Hash: sum[:]}); err == nil {
+		t.Fatal("signed with a suspended keypair")
+	}
+	kps, err = c.ListKeypairs(ctx, client.KeypairFilter{State: "active"})
+	if err != nil || len(kps) != 0 {
+		t.Errorf("after the refusal: %v %+v, want an empty list", err, kps)
+	}
+	if n := count(srv, "GET", "/api/v1/keypairs"); n != 2 {
+		t.Errorf("server listed %d times, want 2", n)
+	}
+}
+
+// A list with a keypair whose key changes at every signature is never
+// kept (it would be stale after the first signature), nor is an answer
+// that is not a list.
+func TestCacheable(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"keypairs":[{"alias":"a"}]}`:                                           true,
+		`{"keypairs":[{"alias":"a"},{"alias":"b","rotate_per_signature":true}]}`: false,
+		`not json`: false,
+	} {
+		if got := cacheable([]byte(body)); got != want {
+			t.Errorf("cacheable(%s) = %v", body, got)
+		}
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	sock, _ := start(t, upstream(t, srv))
+	c, _ := client.NewAgent(sock, "")
+	ctx := context.Background()
+
+	var ae *client.APIError
+	if _, err := c.Me(ctx); !errors.As(err, &ae) || ae.Status != 403 || ae.Code != "agent_forbidden" {
+		t.Errorf("GET /api/v1/me: %v", err)
+	}
+	if err := c.Call(ctx, "DELETE", "/api/v1/keypairs/x", nil, nil, nil); !errors.As(err, &ae) || ae.Status != 403 {
+		t.Errorf("DELETE a keypair: %v", err)
+	}
+	if err := c.Call(ctx, "POST", "/api/v1/keypairs", nil, map[string]string{"alias": "x"}, nil); !errors.As(err, &ae) || ae.Status != 403 {
+		t.Errorf("generate a keypair: %v", err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d refused requests reached the server", n)
+	}
+
+	// An oversized body is refused before it is relayed.
+	ans, err := c.Relay(ctx, "POST", "/api/v1/keypairs/x/sign", "application/json", bytes.Repeat([]byte("a"), maxBody+1), "")
+	if err != nil || ans.Status != http.StatusRequestEntityTooLarge || !strings.Contains(string(ans.Body), "body_too_large") {
+		t.Errorf("oversized body: %v %d %s", err, ans.Status, ans.Body)
+	}
+
+	// A server that cannot be reached is a 502 naming the cause.
+	srv.Close()
+	_, err = c.ListKeypairs(ctx, client.KeypairFilter{})
+	if !errors.As(err, &ae) || ae.Status != http.StatusBadGateway || ae.Code != "agent_upstream" {
+		t.Errorf("server down: %v", err)
+	}
+}
+
+func TestListenChecks(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	dir := t.TempDir()
+
+	open := filepath.Join(dir, "open")
+	if err := os.Mkdir(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Listen(filepath.Join(open, "agent.sock"), log); err == nil || !strings.Contains(err.Error(), "0700") {
+		t.Errorf("directory open to others: %v", err)
+	}
+
+	sock := filepath.Join(dir, "private", "agent.sock")
+	l, err := Listen(sock, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(sock)
+	di, _ := os.Stat(filepath.Dir(sock))
+	if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
+		t.Errorf("socket %v, directory %v", fi.Mode(), di.Mode())
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	if _, err := Listen(sock, log); err == nil || !strings.Contains(err.Error(), "already listens") {
+		t.Errorf("second agent on a live socket: %v", err)
+	}
+	// An agent that died leaves its socket: the next one replaces it.
+	l.(*peerListener).SetUnlinkOnClose(false)
+	l.Close()
+	if _, err := os.Stat(sock); err != nil {
+		t.Fatal("the dead agent's socket is gone; the test needs it")
+	}
+	l2, err := Listen(sock, log)
+	if err != nil {
+		t.Fatalf("stale socket: %v", err)
+	}
+	l2.Close()
+
+	// Remove leaves what is not a socket.
+	file := filepath.Join(dir, "private", "file")
+	os.WriteFile(file, nil, 0o600)
+	if err := Remove(file); err == nil {
+		t.Error("Remove deleted a regular file")
+	}
+}
+
+// TestOtherUsersRefused: a connection whose peer is not the agent's user is
+// closed before any request is read.
+func TestOtherUsersRefused(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "s", "agent.sock")
+	l, err := Listen(sock, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := l.(*peerListener)
+	pl.uid = os.Getuid() + 1 // as if the agent ran as another user
+	served := make(chan struct{}, 1)
+	hs := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { served <- struct{}{} })}
+	go hs.Serve(l)
+	defer hs.Close()
+
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("GET /api/v1/keypairs HTTP/1.1\r\nHost: a\r\n\r\n"))
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	// Closed with the request unread: an end of file or a reset.
+	if n, err := c.Read(make([]byte, 64)); n != 0 || err == nil || os.IsTimeout(err) {
+		t.Errorf("read %d bytes, %v; want the connection closed", n, err)
+	}
+	select {
+	case <-served:
+		t.Error("a request of another user was served")
+	default:
+	}
+}
+
+// With --ttl 0 every listing reaches the server.
+func TestNoKeptList(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	sock := filepath.Join(t.TempDir(), "run", "agent.sock")
+	log := slog.New(slog.DiscardHandler)
+	l, err := Listen(sock, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: New(upstream(t, srv), log, 0).Handler()}
+	go hs.Serve(l)
+	defer hs.Close()
+	c, _ := client.NewAgent(sock, "")
+	for range 2 {
+		if _, err := c.ListKeypairs(context.Background(), client.KeypairFilter{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(srv, "GET", "/api/v1/keypairs"); n != 2 {
+		t.Errorf("server listed %d times, want 2", n)
+	}
+}
