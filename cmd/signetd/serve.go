@@ -15,6 +15,7 @@ import (
 	"github.com/signet-project/signet/internal/config"
 	"github.com/signet-project/signet/internal/notify"
 	"github.com/signet-project/signet/internal/server"
+	"github.com/signet-project/signet/internal/tsa"
 )
 
 func serveCmd() *cobra.Command {
@@ -38,6 +39,10 @@ acknowledged signature's records are committed first.`,
 			}
 			if listen != "" {
 				c.Listen = listen
+			}
+			if c.PKI.TSAPolicy == "" {
+				newLogger(c).Warn("pki.tsa_policy is not set: time-stamp tokens carry the placeholder policy OID " +
+					tsa.DefaultPolicy.String() + "; set your organisation's own (docs/configuration.md)")
 			}
 			return run(cmd.Context(), c, nil)
 		},

@@ -145,6 +145,8 @@ func TestSecretsNeverInOutput(t *testing.T) {
 		"start": start, "end": end, "max_signatures": 1}, 201)
 	hook.wait(t)
 	serve.waitLog(t, sec, 3, "release notification failed")
+	// Its configuration sets no TSA policy: it says so at start.
+	serve.waitLog(t, sec, 1, "pki.tsa_policy is not set")
 	if err := serve.stop(); err != nil {
 		t.Errorf("signetd serve after SIGTERM: %v", err)
 	}
