@@ -18,8 +18,9 @@ type team struct {
 }
 
 type teamMember struct {
-	Kind   string   `json:"kind"`   // user or group
-	Member string   `json:"member"` // user id, or group name
+	Kind   string   `json:"kind"`           // user or group
+	Member string   `json:"member"`         // user id, or group name
+	Name   string   `json:"name,omitempty"` // a user's name
 	Roles  []string `json:"roles"`
 }
 
@@ -173,12 +174,24 @@ func (a *app) teamCall(cmd *cobra.Command, method, p string, body any, note stri
 	return a.show(t, func(w io.Writer) {
 		pairs(w, "Name", t.Name, "Description", t.Description, "Created", t.CreatedAt.UTC().Format(time.RFC3339))
 		fmt.Fprintln(w)
-		row(w, "KIND", "MEMBER", "ROLES")
+		row(w, "KIND", "MEMBER", "ID", "ROLES")
 		for _, m := range t.Members {
-			row(w, m.Kind, m.Member, strings.Join(m.Roles, ","))
+			name, id := m.Member, "-"
+			if m.Kind == "user" {
+				name, id = orDash(m.Name), m.Member
+			}
+			row(w, m.Kind, name, id, strings.Join(m.Roles, ","))
 		}
 	})
 }
 
 // escapePct makes s safe inside a format string.
 func escapePct(s string) string { return strings.ReplaceAll(s, "%", "%%") }
+
+// orDash is s, or "-" when it is empty.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"crypto/ecdsa"
+	"github.com/signet-project/signet/internal/auth"
 	"testing"
 
 	"github.com/signet-project/signet/internal/server/servertest"
@@ -24,7 +25,12 @@ func TestRestrictedKeypairThroughGroup(t *testing.T) {
 		signer := env.NewUser(t, "grp-signer", "signer")
 		dev := env.NewUser(t, "grp-dev", "developer")
 		outsider := env.NewUser(t, "grp-outsider", "developer")
-		env.MustDo(t, lead, "PUT", "/api/v1/teams/green/members", map[string]any{"kind": "user", "member": outsider.ID}, 200)
+		var green auth.Team
+		env.MustDo(t, lead, "PUT", "/api/v1/teams/green/members", map[string]any{"kind": "user", "member": outsider.ID}, 200).JSON(t, &green)
+		// Answers name the user members (stored by id); groups are names already.
+		if len(green.Members) != 2 || green.Members[0].Name+green.Members[1].Name != "grp-outsider" {
+			t.Errorf("team green's members: %+v, want the user named grp-outsider", green.Members)
+		}
 		for _, u := range []*servertest.User{signer, dev} {
 			env.MustDo(t, lead, "PUT", "/api/v1/groups/release-eng/members/"+u.Name, nil, 200)
 		}

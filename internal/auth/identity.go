@@ -40,9 +40,10 @@ type Team struct {
 
 // TeamMember is a user (by id) or a group (by name) in a team.
 type TeamMember struct {
-	Kind   string   `json:"kind"`   // user or group
-	Member string   `json:"member"` // user id, or group name
-	Roles  []string `json:"roles"`  // roles held inside the team
+	Kind   string   `json:"kind"`           // user or group
+	Member string   `json:"member"`         // user id, or group name
+	Name   string   `json:"name,omitempty"` // a user's name, in answers only (not stored)
+	Roles  []string `json:"roles"`          // roles held inside the team
 }
 
 // Settings are the account settings of identity and authorization.

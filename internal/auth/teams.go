@@ -52,7 +52,27 @@ func (s *Service) team(ctx context.Context, name string) (*Team, error) {
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
-	return tm, nil
+	return tm, s.nameMembers(ctx, tm)
+}
+
+// nameMembers fills in the names of the teams' user members.
+func (s *Service) nameMembers(ctx context.Context, teams ...*Team) error {
+	users, err := s.Store.ListUsers(ctx)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	names := make(map[string]string, len(users))
+	for _, u := range users {
+		names[u.ID] = u.Name
+	}
+	for _, tm := range teams {
+		for i, m := range tm.Members {
+			if m.Kind == MemberUser {
+				tm.Members[i].Name = names[m.Member]
+			}
+		}
+	}
+	return nil
 }
 
 // GetTeam describes a team to its members and to whoever manages it.
@@ -80,7 +100,7 @@ func (s *Service) ListTeams(ctx context.Context, p policy.Principal) ([]*Team, e
 			out = append(out, tm)
 		}
 	}
-	return out, nil
+	return out, s.nameMembers(ctx, out...)
 }
 
 // DeleteTeam deletes a team (a Lead). Keypairs and releases keep its name.
