@@ -38,9 +38,12 @@ The agent relays nothing else: managing keypairs, releases or users needs
 signet with the credentials. It checks the credentials at start, keeps the
 keypair list for --ttl (as the module does) and forgets it when the server
 refuses a signature. The socket's directory is made 0700 when missing and
-must not be open to other users; connections from other users are refused.
-Once listening it prints "export SIGNET_AGENT_SOCKET=..." on standard
-output. SIGINT or SIGTERM stops it and removes the socket.`,
+must not be open to other users; connections from other users are refused,
+and the module checks in turn that the agent is yours. One agent per socket
+(it holds SOCKET.lock); a socket left by one that died is replaced, and
+anything else at that path is left alone. Once listening it prints
+"export SIGNET_AGENT_SOCKET=..." on standard output. SIGINT or SIGTERM stops
+it and removes the socket.`,
 		Example: `  . signet-dev/credentials.env
   signet agent --socket "$XDG_RUNTIME_DIR/signet/agent.sock" &
   export SIGNET_AGENT_SOCKET="$XDG_RUNTIME_DIR/signet/agent.sock"
@@ -103,11 +106,6 @@ func (a *app) runAgent(ctx context.Context, socket string, ttl time.Duration, ve
 	if err != nil {
 		return fail(exitError, "choose another --socket, or stop the agent that holds it", "agent socket: %v", err)
 	}
-	defer func() {
-		if err := agent.Remove(abs); err != nil {
-			log.Warn("socket not removed", "err", err)
-		}
-	}()
 	srv := &http.Server{Handler: agent.New(c, log, ttl).Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 5 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
@@ -115,14 +113,17 @@ func (a *app) runAgent(ctx context.Context, socket string, ttl time.Duration, ve
 	fmt.Fprintf(a.stdout, "export SIGNET_AGENT_SOCKET=%s\n", shellQuote(abs))
 	select {
 	case err := <-errc:
+		l.Close()
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("stopping")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// Shutdown closes the listener, which removes the socket if it is
+	// still this agent's.
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+		log.Warn("stopping", "err", err)
 	}
 	c.CloseIdleConnections()
 	return nil

@@ -6,18 +6,23 @@
 // never sees the credentials.
 //
 // The agent relays only what the module asks: the list of keypairs and the
-// signing of a digest. It keeps the list for a few seconds (as the module
-// does in its cache file) and forgets it when the server refuses a
-// signature, so a rotated or suspended keypair shows at the next listing.
+// signing of a digest, each request rebuilt from its parts. It keeps the
+// list for a few seconds (as the module does in its cache file) and
+// forgets it when the server refuses a signature or the module asks (POST
+// /agent/v1/forget: a signature that did not verify under the key shown),
+// so a rotated or suspended keypair shows at the next listing.
 package agent
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -44,7 +49,8 @@ type Server struct {
 	now func() time.Time
 
 	mu    sync.Mutex
-	lists map[string]listEntry // by path and query
+	lists map[string]listEntry // by query
+	epoch uint64               // bumped by forget: a listing begun before is not kept
 }
 
 type listEntry struct {
@@ -63,6 +69,10 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/keypairs", s.list)
 	mux.HandleFunc("POST /api/v1/keypairs/{ref}/sign", s.sign)
+	mux.HandleFunc("POST /agent/v1/forget", func(w http.ResponseWriter, _ *http.Request) {
+		s.forget()
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "agent_forbidden",
 			"the signet agent relays only listing keypairs and signing; use signet with your credentials for "+r.Method+" "+r.URL.Path)
@@ -70,24 +80,42 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
+// listQuery are the query parameters a listing may have (those of
+// client.ListKeypairs); the query is rebuilt from them.
+var listQuery = []string{"alias", "state", "storage", "status", "category", "type", "limit", "after"}
+
 // list relays a keypair listing, answering from the kept list while it is
 // fresh.
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
-	key := r.URL.RequestURI()
+	q := url.Values{}
+	for k, v := range r.URL.Query() {
+		if !slices.Contains(listQuery, k) || len(v) != 1 {
+			writeError(w, http.StatusBadRequest, "agent_bad_query", "the agent relays listings with one each of "+strings.Join(listQuery, ", ")+"; got "+k)
+			return
+		}
+		q.Set(k, v[0])
+	}
+	key := "/api/v1/keypairs"
+	if len(q) > 0 {
+		key += "?" + q.Encode()
+	}
 	s.mu.Lock()
 	e, ok := s.lists[key]
+	epoch := s.epoch
 	s.mu.Unlock()
 	if ok && s.now().Sub(e.at) < s.ttl {
 		writeAnswer(w, e.ans)
 		return
 	}
-	ans, ok := s.relay(w, r, nil)
+	ans, ok := s.relay(w, r, key, nil)
 	if !ok {
 		return
 	}
 	if s.ttl > 0 && ans.Status == http.StatusOK && cacheable(ans.Body) {
 		s.mu.Lock()
-		s.lists[key] = listEntry{at: s.now(), ans: ans}
+		if s.epoch == epoch { // not forgotten meanwhile
+			s.lists[key] = listEntry{at: s.now(), ans: ans}
+		}
 		s.mu.Unlock()
 	}
 	writeAnswer(w, ans)
@@ -105,14 +133,25 @@ func cacheable(body []byte) bool {
 	return !slices.ContainsFunc(page.Keypairs, func(kp client.Keypair) bool { return kp.RotatePerSignature })
 }
 
-// sign relays a signing request; a refusal drops the kept lists.
+// sign relays a signing request (the path rebuilt, no query); a refusal
+// drops the kept lists.
 func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", "a signing request is at most 1 MiB")
+	ref := r.PathValue("ref")
+	if ref == "" || ref == "." || ref == ".." || strings.ContainsAny(ref, "/\\") {
+		writeError(w, http.StatusBadRequest, "agent_bad_ref", "not a keypair id or alias: "+strconv.Quote(ref))
 		return
 	}
-	ans, ok := s.relay(w, r, body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", "a signing request is at most 1 MiB")
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "bad_body", "reading the request: "+err.Error())
+		return
+	}
+	ans, ok := s.relay(w, r, "/api/v1/keypairs/"+url.PathEscape(ref)+"/sign", body)
 	if !ok {
 		return
 	}
@@ -125,13 +164,14 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 func (s *Server) forget() {
 	s.mu.Lock()
 	clear(s.lists)
+	s.epoch++
 	s.mu.Unlock()
 }
 
-// relay sends r upstream; a failure to reach the server is answered here
-// (502) and reported by ok false.
-func (s *Server) relay(w http.ResponseWriter, r *http.Request, body []byte) (client.Answer, bool) {
-	ans, err := s.up.Relay(r.Context(), r.Method, r.URL.RequestURI(), r.Header.Get("Content-Type"), body, agentOf(r))
+// relay sends r upstream to pathQuery (escaped); a failure to reach the
+// server is answered here (502) and reported by ok false.
+func (s *Server) relay(w http.ResponseWriter, r *http.Request, pathQuery string, body []byte) (client.Answer, bool) {
+	ans, err := s.up.Relay(r.Context(), r.Method, pathQuery, r.Header.Get("Content-Type"), body, agentOf(r))
 	if err != nil {
 		s.log.Warn("relay failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeError(w, http.StatusBadGateway, "agent_upstream", "the signet agent could not reach the server: "+err.Error())

@@ -13,7 +13,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,7 +36,7 @@ func start(t *testing.T, up Upstream) (string, *Server) {
 	a := New(up, log, time.Minute)
 	hs := &http.Server{Handler: a.Handler()}
 	go hs.Serve(l)
-	t.Cleanup(func() { hs.Close(); Remove(sock) })
+	t.Cleanup(func() { hs.Close() })
 	return sock, a
 }
 
@@ -180,38 +182,63 @@ func TestListenChecks(t *testing.T) {
 	}
 	fi, _ := os.Stat(sock)
 	di, _ := os.Stat(filepath.Dir(sock))
-	if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
+	if fi.Mode().Type() != os.ModeSocket || fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
 		t.Errorf("socket %v, directory %v", fi.Mode(), di.Mode())
 	}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
 	if _, err := Listen(sock, log); err == nil || !strings.Contains(err.Error(), "already listens") {
-		t.Errorf("second agent on a live socket: %v", err)
+		t.Errorf("second agent on the same path: %v", err)
 	}
-	// An agent that died leaves its socket: the next one replaces it.
-	l.(*peerListener).SetUnlinkOnClose(false)
-	l.Close()
-	if _, err := os.Stat(sock); err != nil {
-		t.Fatal("the dead agent's socket is gone; the test needs it")
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
 	}
-	l2, err := Listen(sock, log)
+	if _, err := os.Lstat(sock); !os.IsNotExist(err) {
+		t.Errorf("closing left the socket: %v", err)
+	}
+
+	// An agent that died (no lock held) left its socket: the next one
+	// replaces it.
+	stale, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.SetUnlinkOnClose(false)
+	stale.Close()
+	l, err = Listen(sock, log)
 	if err != nil {
 		t.Fatalf("stale socket: %v", err)
 	}
-	l2.Close()
 
-	// Remove leaves what is not a socket.
-	file := filepath.Join(dir, "private", "file")
-	os.WriteFile(file, nil, 0o600)
-	if err := Remove(file); err == nil {
-		t.Error("Remove deleted a regular file")
+	// Its socket deleted and another made in its place (by hand, or by an
+	// agent after it): closing leaves the other one.
+	os.Remove(sock)
+	other, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := l.Close(); err == nil || !strings.Contains(err.Error(), "no longer this agent's socket") {
+		t.Errorf("closing with another socket in place: %v", err)
+	}
+	if _, err := os.Lstat(sock); err != nil {
+		t.Errorf("closing removed another socket: %v", err)
+	}
+	other.Close()
+
+	// What is not a socket is never removed.
+	for name, make := range map[string]func(string) error{
+		"file":      func(p string) error { return os.WriteFile(p, []byte("a key"), 0o600) },
+		"directory": func(p string) error { return os.Mkdir(p, 0o700) },
+	} {
+		p := filepath.Join(dir, "private", name)
+		if err := make(p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Listen(p, log); err == nil || !strings.Contains(err.Error(), "not a socket") {
+			t.Errorf("%s at the socket path: %v", name, err)
+		}
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("the %s at the socket path is gone: %v", name, err)
+		}
 	}
 }
 
@@ -269,4 +296,86 @@ func TestNoKeptList(t *testing.T) {
 	if n := count(srv, "GET", "/api/v1/keypairs"); n != 2 {
 		t.Errorf("server listed %d times, want 2", n)
 	}
+}
+
+// TestRelayRebuildsRequests: the agent sends upstream only the paths and
+// queries it rebuilt; anything else is refused before the server.
+func TestRelayRebuildsRequests(t *testing.T) {
+	up := &recorder{}
+	sock, _ := start(t, up)
+	c, _ := client.NewAgent(sock, "")
+	ctx := context.Background()
+	for _, tc := range []struct{ method, path string }{
+		{"POST", "/api/v1/keypairs/..%2F..%2Fusers/sign"},
+		{"POST", "/api/v1/keypairs/a%5Cb/sign"},
+		{"POST", "/api/v1/keypairs/%2E%2E/sign"},
+		{"GET", "/api/v1/keypairs?admin=1"},
+		{"GET", "/api/v1/keypairs?state=active&state=suspended"},
+	} {
+		ans, err := c.Relay(ctx, tc.method, tc.path, "application/json", []byte("{}"), "")
+		if err != nil || ans.Status != http.StatusBadRequest {
+			t.Errorf("%s %s: %v %d %s, want 400", tc.method, tc.path, err, ans.Status, ans.Body)
+		}
+	}
+	if len(up.paths) != 0 {
+		t.Fatalf("refused requests reached the server: %v", up.paths)
+	}
+	c.Relay(ctx, "POST", "/api/v1/keypairs/release%20key/sign?x=1", "application/json", []byte("{}"), "")
+	c.Relay(ctx, "GET", "/api/v1/keypairs?state=active&limit=5", "", nil, "")
+	want := []string{"POST /api/v1/keypairs/release%20key/sign", "GET /api/v1/keypairs?limit=5&state=active"}
+	if !slices.Equal(up.paths, want) {
+		t.Errorf("the server saw %q, want %q", up.paths, want)
+	}
+}
+
+// TestForgetWinsOverListingInFlight: a list fetched while the kept lists
+// were dropped (a refusal, or the module asking) is not kept.
+func TestForgetWinsOverListingInFlight(t *testing.T) {
+	up := &recorder{hold: make(chan struct{}), held: make(chan struct{})}
+	sock, _ := start(t, up)
+	c, _ := client.NewAgent(sock, "")
+	ctx := context.Background()
+	done := make(chan error)
+	go func() {
+		_, err := c.ListKeypairs(ctx, client.KeypairFilter{})
+		done <- err
+	}()
+	<-up.held // the listing is at the server
+	if err := c.ForgetAgentList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(up.hold)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListKeypairs(ctx, client.KeypairFilter{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(up.paths) != 2 {
+		t.Errorf("the server saw %q: the list from before the forget was kept", up.paths)
+	}
+}
+
+// recorder is an Upstream that records what reaches it and answers an
+// empty list (or a signature); hold, when set, delays the first answer
+// until closed, after signalling held.
+type recorder struct {
+	mu         sync.Mutex
+	paths      []string
+	hold, held chan struct{}
+}
+
+func (r *recorder) Relay(_ context.Context, method, pathQuery, _ string, _ []byte, _ string) (client.Answer, error) {
+	r.mu.Lock()
+	r.paths = append(r.paths, method+" "+pathQuery)
+	first := len(r.paths) == 1
+	r.mu.Unlock()
+	if first && r.hold != nil {
+		close(r.held)
+		<-r.hold
+	}
+	if method == "GET" {
+		return client.Answer{Status: 200, ContentType: "application/json", Body: []byte(`{"keypairs":[]}`)}, nil
+	}
+	return client.Answer{Status: 200, ContentType: "application/json", Body: []byte(`{"signature":"AA=="}`)}, nil
 }

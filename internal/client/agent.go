@@ -3,13 +3,17 @@ package client
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
+
+	"github.com/signet-project/signet/internal/peercred"
 )
 
 // agentBase is the URL of requests through a signet agent; the host is
@@ -35,6 +39,16 @@ func NewAgent(path, userAgent string, opts ...Option) (*Client, error) {
 			if err != nil {
 				return nil, fmt.Errorf("signet agent at %s: %w (is `signet agent` running?)", path, err)
 			}
+			// The agent answers with keys and signatures: it must be ours.
+			uc, ok := c.(*net.UnixConn)
+			uid, err := -1, errors.New("not a Unix socket")
+			if ok {
+				uid, err = peercred.UID(uc)
+			}
+			if err != nil || uid != os.Getuid() {
+				c.Close()
+				return nil, fmt.Errorf("signet agent at %s: the process listening there is not yours (user %d, %v)", path, uid, err)
+			}
 			return c, nil
 		},
 		MaxIdleConnsPerHost:   2,
@@ -45,6 +59,13 @@ func NewAgent(path, userAgent string, opts ...Option) (*Client, error) {
 		userAgent = "signet-client"
 	}
 	return &Client{base: agentBase, ua: userAgent, hc: &http.Client{Transport: tr, Timeout: o.timeout}}, nil
+}
+
+// ForgetAgentList asks the agent to drop its kept keypair lists (after a
+// signature that did not verify under the key listed).
+func (c *Client) ForgetAgentList(ctx context.Context) error {
+	_, err := c.send(ctx, http.MethodPost, "/agent/v1/forget", nil, nil)
+	return err
 }
 
 // Answer is a server's answer as it came, for [Client.Relay].

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/signet-project/signet/internal/client"
 )
@@ -19,6 +20,7 @@ import (
 type ClientBackend struct {
 	log   *slog.Logger
 	cache *keyCache // shared with other processes; nil when off
+	agent bool      // c is a signet agent's client, which keeps the list
 
 	ready chan struct{} // closed once c or err is set
 	c     *client.Client
@@ -171,11 +173,18 @@ func cacheable(kps []client.Keypair) bool {
 	return !slices.ContainsFunc(kps, func(kp client.Keypair) bool { return kp.RotatePerSignature })
 }
 
-// Forget drops the shared cache, after the server signed with a key other
-// than the one shown.
+// Forget drops the shared cache (the agent's, through an agent), after
+// the server signed with a key other than the one shown.
 func (b *ClientBackend) Forget() {
 	if b.cache != nil {
 		b.cache.remove()
+	}
+	if b.agent && b.c != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := b.c.ForgetAgentList(ctx); err != nil {
+			b.log.Warn("the agent's keypair list was not dropped", "err", err)
+		}
 	}
 }
 

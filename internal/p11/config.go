@@ -186,7 +186,9 @@ func (m *Module) configureAgent(c configured, get func(string) string, socket st
 		c.backend = brokenBackend{errConfig{err}}
 		return c
 	}
-	c.backend = NewClientBackend(ac, c.log)
+	b := NewClientBackend(ac, c.log)
+	b.agent = true
+	c.backend = b
 	return c
 }
 

@@ -1,12 +1,17 @@
-package agent
+// Package peercred tells who is at the other end of a Unix socket: the
+// kernel's word (SO_PEERCRED), not the peer's.
+package peercred
 
 import (
 	"net"
 	"syscall"
 )
 
-// peerUID returns the user of the process at the other end of c.
-func peerUID(c *net.UnixConn) (int, error) {
+// Supported reports whether UID works on this system.
+const Supported = true
+
+// UID returns the user id of the process at the other end of c.
+func UID(c *net.UnixConn) (int, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return -1, err
