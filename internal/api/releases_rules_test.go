@@ -511,3 +511,36 @@ func TestReleaseTeamMove(t *testing.T) {
 		}
 	})
 }
+
+// TestReleaseKeypairAccess: a release caps and gates its keypairs'
+// signatures, so a Developer who may not sign with a restricted keypair may
+// not put it in a release either (nor edit it in); those it is assigned to,
+// and Leads, may. A release keeps at least one keypair and one participant.
+func TestReleaseKeypairAccess(t *testing.T) {
+	servertest.EachStore(t, func(t *testing.T, store servertest.Option) {
+		env := servertest.Start(t, store)
+		dev := env.NewUser(t, "dev", "developer")
+		ally := env.NewUser(t, "ally", "developer")
+		generate(t, env, env.Lead, map[string]any{"alias": "locked", "algorithm": "ecdsa", "access": "restricted", "allowed_users": []string{ally.ID}})
+		generate(t, env, env.Lead, map[string]any{"alias": "open", "algorithm": "ecdsa"})
+		start, end := window(time.Now())
+		body := func(kps ...string) map[string]any {
+			return map[string]any{"name": "cap", "type": "online", "keypairs": kps, "participants": []string{ally.ID},
+				"start": start, "end": end, "max_signatures": 1}
+		}
+		if r := env.Do(t, dev, "POST", "/api/v1/releases", body("locked")); r.Status != 403 || r.Code() != "keypair_access_denied" {
+			t.Fatalf("a Developer capping a restricted keypair it cannot use: %s", r)
+		}
+		rel := createRelease(t, env, dev, body("open"), 201)
+		if r := env.Do(t, dev, "PATCH", "/api/v1/releases/"+rel.ID, map[string]any{"keypairs": []string{"open", "locked"}}); r.Status != 403 || r.Code() != "keypair_access_denied" {
+			t.Fatalf("editing a restricted keypair in: %s", r)
+		}
+		for field, code := range map[string]string{"keypairs": "invalid_keypairs", "participants": "invalid_participants"} {
+			if r := env.Do(t, dev, "PATCH", "/api/v1/releases/"+rel.ID, map[string]any{field: []string{}}); r.Status != 400 || r.Code() != code {
+				t.Errorf("emptying %s: %s", field, r)
+			}
+		}
+		env.MustDo(t, env.Lead, "POST", "/api/v1/releases/"+rel.ID+"/close", nil, 200)
+		createRelease(t, env, ally, body("locked"), 201)
+	})
+}

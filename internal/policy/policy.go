@@ -135,12 +135,18 @@ func Authorize(p Principal, req Request, now time.Time) Decision {
 	if assignedOnly && kp == nil {
 		return deny("keypair_not_assigned", "permission sign.assigned: "+p.Name+" signs only with keypairs assigned to them")
 	}
-	if kp == nil || (act != Sign && act != CertGenerate) {
+	if kp == nil || (act != Sign && act != CertGenerate && act != ReleaseRequest) {
 		return Decision{Allow: true}
 	}
 	assigned := slices.Contains(kp.AllowedUsers, p.UserID) ||
 		slices.ContainsFunc(p.Groups, func(g string) bool { return slices.Contains(kp.AllowedGroups, g) })
 	switch {
+	case act == ReleaseRequest && kp.Access == "restricted" && !assigned && !p.grantsIn(ReleaseManage, team):
+		// A release holding a keypair caps and gates its signatures: only
+		// someone who may sign with it, or who manages releases, asks.
+		return deny("keypair_access_denied", "keypair is restricted and "+p.Name+
+			" is not among its allowed users or groups: only they, or a holder of release.manage, put it in a release")
+	case act == ReleaseRequest:
 	case kp.Access == "restricted" && !assigned:
 		return deny("keypair_access_denied", "keypair is restricted and "+p.Name+" is not among its allowed users or groups")
 	case assignedOnly && !assigned:

@@ -126,3 +126,39 @@ func TestDisabled(t *testing.T) {
 		t.Fatalf("disabled user: %+v", d)
 	}
 }
+
+// TestReleaseRequestKeypairAccess: putting a keypair in a release caps and
+// gates its signatures, so a restricted keypair goes in only by someone
+// who may sign with it or who manages releases; a keypair of a team only
+// by its members.
+func TestReleaseRequestKeypairAccess(t *testing.T) {
+	dev := Principal{UserID: "d", Name: "dev", Roles: []string{RoleDeveloper}, Groups: []string{"ship"}}
+	lead := Principal{UserID: "l", Name: "lead", Roles: []string{RoleLead}}
+	restricted := func(users, groups []string) *Keypair {
+		return &Keypair{ID: "k", State: "active", Status: "online", Access: "restricted", AllowedUsers: users, AllowedGroups: groups}
+	}
+	teamed := func(p Principal) Principal {
+		p.TeamsOn, p.Teams = true, map[string][]string{"blue": nil}
+		return p
+	}
+	for _, tc := range []struct {
+		name string
+		p    Principal
+		kp   *Keypair
+		code string // "" for allowed
+	}{
+		{"open keypair", dev, &Keypair{ID: "k", State: "active", Access: "open"}, ""},
+		{"restricted, not allowed", dev, restricted([]string{"x"}, nil), "keypair_access_denied"},
+		{"restricted, allowed user", dev, restricted([]string{"d"}, nil), ""},
+		{"restricted, allowed group", dev, restricted(nil, []string{"ship"}), ""},
+		{"restricted, release manager", lead, restricted(nil, nil), ""},
+		{"suspended keypair (signing rules do not apply)", dev, &Keypair{ID: "k", State: "suspended", Access: "open"}, ""},
+		{"keypair of another team", teamed(dev), &Keypair{ID: "k", State: "active", Access: "open", Team: "red"}, "team_access_denied"},
+		{"keypair of one's team", teamed(dev), &Keypair{ID: "k", State: "active", Access: "open", Team: "blue"}, ""},
+	} {
+		d := Authorize(tc.p, Request{Action: ReleaseRequest, Keypair: tc.kp}, now)
+		if d.Allow != (tc.code == "") || d.Code != tc.code {
+			t.Errorf("%s: %+v, want code %q", tc.name, d, tc.code)
+		}
+	}
+}

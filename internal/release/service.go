@@ -75,7 +75,7 @@ func (s *Service) Create(ctx context.Context, p policy.Principal, req CreateRequ
 		return nil, err
 	}
 	var err error
-	if r.Keypairs, err = s.keypairs(ctx, r.Type, req.Keypairs); err != nil {
+	if r.Keypairs, err = s.keypairs(ctx, p, target(action, r), r.Type, req.Keypairs); err != nil {
 		return nil, err
 	}
 	if len(req.Participants) == 0 {
@@ -117,12 +117,20 @@ func (s *Service) approvals(ctx context.Context) (int, error) {
 }
 
 // keypairs resolves refs to ids; test releases take test keypairs only, and
-// offline keypairs need an offline release.
-func (s *Service) keypairs(ctx context.Context, typ string, refs []string) ([]string, error) {
+// offline keypairs need an offline release. p must be allowed to put each
+// keypair in a release (a restricted one: among its signers, or a release
+// manager); a refusal is audited against t.
+func (s *Service) keypairs(ctx context.Context, p policy.Principal, t guard.Target, typ string, refs []string) ([]string, error) {
+	if len(refs) == 0 {
+		return nil, errs.BadRequest("invalid_keypairs", "a release needs at least one keypair")
+	}
 	var ids []string
 	for _, ref := range refs {
 		kp, err := s.Keypairs.Get(ctx, ref)
 		if err != nil {
+			return nil, err
+		}
+		if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseRequest, Keypair: kp.Facts()}, t); err != nil {
 			return nil, err
 		}
 		switch {

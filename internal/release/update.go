@@ -32,7 +32,7 @@ func (s *Service) Update(ctx context.Context, p policy.Principal, id string, u U
 		now := s.now()
 		st := r.Effective(now)
 		before := *r
-		if err := s.apply(ctx, r, u); err != nil {
+		if err := s.apply(ctx, p, r, u); err != nil {
 			return Edit{}, err
 		}
 		if r.Team != before.Team {
@@ -71,7 +71,7 @@ func (s *Service) Update(ctx context.Context, p policy.Principal, id string, u U
 }
 
 // apply sets the fields u carries on r and checks the result.
-func (s *Service) apply(ctx context.Context, r *Release, u UpdateRequest) error {
+func (s *Service) apply(ctx context.Context, p policy.Principal, r *Release, u UpdateRequest) error {
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -102,11 +102,14 @@ func (s *Service) apply(ctx context.Context, r *Release, u UpdateRequest) error 
 	}
 	var err error
 	if u.Keypairs != nil {
-		if r.Keypairs, err = s.keypairs(ctx, r.Type, u.Keypairs); err != nil {
+		if r.Keypairs, err = s.keypairs(ctx, p, target("Update", r), r.Type, u.Keypairs); err != nil {
 			return err
 		}
 	}
 	if u.Participants != nil {
+		if len(u.Participants) == 0 {
+			return errs.BadRequest("invalid_participants", "a release needs at least one participant")
+		}
 		if r.Participants, err = s.users(ctx, u.Participants); err != nil {
 			return err
 		}
