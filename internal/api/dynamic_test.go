@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -130,5 +132,47 @@ func TestDynamicTwoNodesOneRefresh(t *testing.T) {
 	_, sb := signDigest(t, b, "dyn", "b")
 	if sa.Generation != 4 || sb.Generation != 4 {
 		t.Fatalf("generations %d and %d, want 4", sa.Generation, sb.Generation)
+	}
+}
+
+// TestDynamicPerSignaturePinned: requests that pin a generation of a key
+// replaced after every signature sign with that generation or are refused
+// (409), even when they wait for its claim while others move it on.
+func TestDynamicPerSignaturePinned(t *testing.T) {
+	env := servertest.Start(t)
+	generate(t, env, env.Lead, map[string]any{"alias": "pin", "algorithm": "ecdsa", "type": "dynamic", "rotate_per_signature": true})
+	var kp struct {
+		Generation int `json:"generation"`
+	}
+	env.MustDo(t, env.Lead, "GET", "/api/v1/keypairs/pin", nil, 200).JSON(t, &kp)
+	const n = 8
+	answers := make([]*servertest.Response, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := sha256.Sum256([]byte(fmt.Sprint("pinned ", i)))
+			answers[i] = env.Do(t, env.Lead, "POST", "/api/v1/keypairs/pin/sign",
+				map[string]any{"sig_alg": "SHA256withECDSA", "hash": d[:], "generation": kp.Generation})
+		}()
+	}
+	wg.Wait()
+	signed := 0
+	for _, r := range answers {
+		switch {
+		case r.Status == 200:
+			var out signOut
+			r.JSON(t, &out)
+			if out.Generation != kp.Generation {
+				t.Errorf("pinned generation %d, signed with %d", kp.Generation, out.Generation)
+			}
+			signed++
+		case r.Status != 409 || r.Code() != "keypair_rotated":
+			t.Errorf("pinned request: %s", r)
+		}
+	}
+	if signed != 1 {
+		t.Errorf("%d requests signed with generation %d, want exactly 1", signed, kp.Generation)
 	}
 }

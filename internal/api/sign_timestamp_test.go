@@ -144,3 +144,49 @@ func TestSignTimestampExternal(t *testing.T) {
 		t.Fatalf("with every TSA down: %s", r)
 	}
 }
+
+// TestSuspendedWhileSigning: a keypair suspended while its signature waits
+// for the time-stamp is refused at the commit: nothing is returned, the
+// signature log says why.
+func TestSuspendedWhileSigning(t *testing.T) {
+	other := servertest.Start(t)
+	waiting, release := make(chan struct{}), make(chan struct{})
+	tsa := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(waiting)
+		<-release
+		resp, err := other.HTTPClient(nil).Post(other.URL+"/tsa", r.Header.Get("Content-Type"), r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	defer tsa.Close()
+	env := servertest.Start(t, servertest.WithTimestampURLs(tsa.URL))
+	generate(t, env, env.Lead, map[string]any{"alias": "held", "algorithm": "ecdsa"})
+	h := sha256.Sum256([]byte("artifact"))
+	done := make(chan *servertest.Response)
+	go func() {
+		done <- env.Do(t, env.Lead, "POST", "/api/v1/keypairs/held/sign", map[string]any{"sig_alg": "SHA256withECDSA", "hash": h[:], "timestamp": true})
+	}()
+	<-waiting
+	env.MustDo(t, env.Lead, "POST", "/api/v1/keypairs/held/suspend", nil, 200)
+	close(release)
+	r := <-done
+	if r.Status != http.StatusForbidden || r.Code() != "keypair_not_active" || strings.Contains(string(r.Body), `"signature"`) {
+		t.Fatalf("signing across a suspension: %s", r)
+	}
+	var logs struct {
+		Records []struct {
+			Status    string `json:"status"`
+			ErrorCode string `json:"error_code"`
+		} `json:"records"`
+	}
+	env.MustDo(t, env.Lead, "GET", "/api/v1/logs/signatures", nil, 200).JSON(t, &logs)
+	if len(logs.Records) != 1 || logs.Records[0].Status != "denied" || logs.Records[0].ErrorCode != "keypair_not_active" {
+		t.Fatalf("signature log: %+v, want one denied row", logs.Records)
+	}
+}

@@ -52,6 +52,12 @@ var ErrReleaseChanged = errors.New("journal: the release changed while signing")
 // keypair has moved to another generation.
 var ErrKeyRotated = errors.New("journal: the keypair was rotated while signing")
 
+// ErrKeyInactive is returned (wrapped) when the keypair of a signed entry
+// is no longer active (suspended or deleted while the signature was made):
+// every signed record is checked in its transaction, so no signature of a
+// keypair suspended before the commit is recorded or returned.
+var ErrKeyInactive = errors.New("journal: the keypair was suspended or deleted while signing")
+
 // Writer writes a batch of entries in one transaction, assigning audit
 // sequence numbers and chain hashes. Either all entries are durable when it
 // returns nil, or none are.

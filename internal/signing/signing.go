@@ -115,6 +115,12 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 			return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
 		}
 		defer s.rotateAfterUse(ctx, kp)
+		// The claim may have moved on to a newer generation than the one
+		// the caller pinned: refuse rather than sign with another key.
+		if r.Generation != 0 && r.Generation != kp.Generation {
+			return nil, nil, s.refuse(ctx, p, r, kp, outcome, errs.Conflict("keypair_rotated",
+				"keypair %s moved on to generation %d, not the %d asked for: its key is replaced after every signature; read it again", kp.Alias, kp.Generation, r.Generation))
+		}
 	}
 	if r.Timestamp && s.Stamper == nil {
 		return nil, nil, s.refuse(ctx, p, r, kp, outcome, errNoStamper)
@@ -155,7 +161,13 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 	}
 	if err := s.Journal.Commit(ctx, entries...); err != nil {
 		if errors.Is(err, journal.ErrKeyRotated) {
-			return nil, nil, errs.Conflict("keypair_rotated", "the key of %s was replaced while signing; nothing was signed, retry", kp.Alias)
+			return nil, nil, s.refuse(ctx, p, r, kp, outcome, errs.Conflict("keypair_rotated",
+				"the key of %s was replaced while signing; nothing was signed, retry", kp.Alias))
+		}
+		if errors.Is(err, journal.ErrKeyInactive) {
+			outcome = siglog.StatusDenied
+			return nil, nil, s.refuse(ctx, p, r, kp, outcome, errs.Forbidden("keypair_not_active",
+				"keypair %s was suspended or deleted while signing; nothing was signed", kp.Alias))
 		}
 		if errors.Is(err, journal.ErrReleaseChanged) {
 			return nil, nil, s.refuse(ctx, p, r, kp, outcome, errs.Conflict("release_changed",

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -59,12 +60,8 @@ func (db *DB) WriteBatch(ctx context.Context, batch []journal.Entry) error {
 				return err
 			}
 		}
-		for _, e := range batch {
-			if e.CheckGeneration && e.Signature != nil {
-				if err := db.checkGeneration(ctx, tx, e.Signature.KeypairID, e.Signature.Generation); err != nil {
-					return err
-				}
-			}
+		if err := db.checkKeypairs(ctx, tx, batch); err != nil {
+			return err
 		}
 		if err := db.insertSignatures(ctx, tx, recs); err != nil {
 			return err
@@ -73,17 +70,58 @@ func (db *DB) WriteBatch(ctx context.Context, batch []journal.Entry) error {
 	})
 }
 
-// checkGeneration fails with journal.ErrKeyRotated unless the keypair is at
-// generation gen. On PostgreSQL the row is share-locked, so a rotation
-// waits for this transaction to end.
-func (db *DB) checkGeneration(ctx context.Context, tx *sql.Tx, id string, gen int) error {
-	var cur int
-	err := tx.QueryRowContext(ctx, db.d.rebind(`SELECT generation FROM keypairs WHERE id = ?`+db.d.ShareLock), id).Scan(&cur)
-	if err != nil {
-		return db.wrap(err, "keypair %s generation", id)
+// checkKeypairs reads, in tx, the keypairs of the batch's signed records
+// (one query per batch): each found must still be active (else
+// journal.ErrKeyInactive), and a CheckGeneration entry's at the
+// signature's generation (else journal.ErrKeyRotated). On PostgreSQL the
+// rows are share-locked, so a suspension or rotation waits for this
+// transaction to end.
+func (db *DB) checkKeypairs(ctx context.Context, tx *sql.Tx, batch []journal.Entry) error {
+	var ids []any
+	for _, e := range batch {
+		if sig := e.Signature; sig != nil && sig.Status == siglog.StatusSigned && !slices.Contains(ids, any(sig.KeypairID)) {
+			ids = append(ids, sig.KeypairID)
+		}
 	}
-	if cur != gen {
-		return fmt.Errorf("keypair %s is at generation %d, the signature used %d: %w", id, cur, gen, journal.ErrKeyRotated)
+	if len(ids) == 0 {
+		return nil
+	}
+	q := `SELECT id, state, generation FROM keypairs WHERE id IN (?` + strings.Repeat(",?", len(ids)-1) + `)` + db.d.ShareLock
+	rows, err := tx.QueryContext(ctx, db.d.rebind(q), ids...)
+	if err != nil {
+		return db.wrap(err, "checking the keypairs of %d signatures", len(ids))
+	}
+	defer rows.Close()
+	type kp struct {
+		state string
+		gen   int
+	}
+	found := make(map[string]kp, len(ids))
+	for rows.Next() {
+		var id string
+		var k kp
+		if err := rows.Scan(&id, &k.state, &k.gen); err != nil {
+			return db.wrap(err, "checking the keypairs")
+		}
+		found[id] = k
+	}
+	if err := rows.Err(); err != nil {
+		return db.wrap(err, "checking the keypairs")
+	}
+	for _, e := range batch {
+		sig := e.Signature
+		if sig == nil || sig.Status != siglog.StatusSigned {
+			continue
+		}
+		// Keypair rows are never deleted (a deleted keypair is a state);
+		// records of ids with no row are the store tests' own.
+		k, ok := found[sig.KeypairID]
+		switch {
+		case (ok && k.state != "active") || (!ok && e.CheckGeneration):
+			return fmt.Errorf("keypair %s is %s: %w", sig.KeypairID, cmp.Or(k.state, "gone"), journal.ErrKeyInactive)
+		case e.CheckGeneration && k.gen != sig.Generation:
+			return fmt.Errorf("keypair %s is at generation %d, the signature used %d: %w", sig.KeypairID, k.gen, sig.Generation, journal.ErrKeyRotated)
+		}
 	}
 	return nil
 }

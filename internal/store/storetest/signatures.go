@@ -172,3 +172,37 @@ func testWriteBatchAtomic(t *testing.T, s server.Store) {
 		t.Fatalf("audit records: %d, want 3", n)
 	}
 }
+
+// testWriteBatchKeypairState: a signed record commits only while its
+// keypair is active (and, when asked, at the signature's generation), in
+// the record's transaction; refusals are recorded whatever the state.
+func testWriteBatchKeypairState(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	kp := newKeypair(1, "release-key") // kp-0001, generation 3
+	must(t, s.CreateKeypair(ctx, kp, nil))
+	sig := func(i, gen int) *siglog.Record {
+		r := newSignature(i)
+		r.Generation = gen
+		return r
+	}
+	must(t, s.WriteBatch(ctx, []journal.Entry{{Signature: sig(1, 3), CheckGeneration: true}, {Signature: sig(2, 1)}}))
+	err := s.WriteBatch(ctx, []journal.Entry{{Signature: sig(3, 2), CheckGeneration: true}})
+	wantErr(t, "signature of an earlier generation", err, journal.ErrKeyRotated)
+
+	must(t, s.SetKeypairState(ctx, kp.ID, "suspended", at(5), nil))
+	err = s.WriteBatch(ctx, []journal.Entry{{Signature: sig(4, 3)}, entry(5)})
+	wantErr(t, "signature of a suspended keypair", err, journal.ErrKeyInactive)
+	refused := sig(6, 3)
+	refused.Status, refused.Signature, refused.ErrorCode = siglog.StatusDenied, nil, "keypair_suspended"
+	must(t, s.WriteBatch(ctx, []journal.Entry{{Signature: refused}}))
+
+	must(t, s.DestroyKeypair(ctx, kp.ID, at(7), nil))
+	err = s.WriteBatch(ctx, []journal.Entry{{Signature: sig(8, 3)}})
+	wantErr(t, "signature of a deleted keypair", err, journal.ErrKeyInactive)
+
+	got, err := s.ListSignatures(ctx, siglog.Filter{})
+	must(t, err)
+	if len(got) != 3 {
+		t.Fatalf("%d records, want the two signed while active and the refusal", len(got))
+	}
+}

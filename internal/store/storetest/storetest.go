@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"SignatureList", testSignatureList},
 		{"ListLimits", testListLimits},
 		{"WriteBatchAtomic", testWriteBatchAtomic},
+		{"WriteBatchKeypairState", testWriteBatchKeypairState},
 		{"AuditRoundTrip", testAuditRoundTrip},
 		{"AuditList", testAuditList},
 		{"AuditWalk", testAuditWalk},
