@@ -43,7 +43,8 @@ func (n *Notify) validate(add func(string, ...any)) {
 	for i, w := range n.Webhooks {
 		u, err := url.Parse(w.URL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			add("notify.webhooks[%d].url: want an http or https URL, got %q", i, w.URL)
+			// Not echoed: a webhook URL may carry its token.
+			add("notify.webhooks[%d].url: want an absolute http or https URL (the value is not shown: it may hold a token)", i)
 		}
 		if w.SecretEnv == "" {
 			add("notify.webhooks[%d].secret_env: name the environment variable holding the HMAC secret", i)

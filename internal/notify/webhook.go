@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -47,7 +48,7 @@ func (w Webhook) post(ctx context.Context, hc *http.Client, ev Event) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
-		return permanent{err}
+		return permanent{withoutURL(err)}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "signetd-webhook")
@@ -56,11 +57,7 @@ func (w Webhook) post(ctx context.Context, hc *http.Client, ev Event) error {
 	req.Header.Set(HeaderSignature, Sign(w.Secret, body))
 	resp, err := hc.Do(req)
 	if err != nil {
-		// *url.Error repeats the URL, whose query may hold a token.
-		if ue, ok := err.(*url.Error); ok {
-			err = ue.Err
-		}
-		return err
+		return withoutURL(err)
 	}
 	defer resp.Body.Close()
 	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -74,12 +71,26 @@ func (w Webhook) post(ctx context.Context, hc *http.Client, ev Event) error {
 	return err
 }
 
-// redactedURL is the URL for logs: scheme, host and path, without user
-// information or query (either may carry a token).
+// withoutURL drops the URL an *url.Error repeats: its path or query may
+// hold a token.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// redactedURL is the URL for logs: scheme and host only. User information,
+// path and query are left out: each may carry a token (Slack, Discord and
+// Teams webhooks carry theirs in the path).
 func (w Webhook) redactedURL() string {
 	u, err := url.Parse(w.URL)
 	if err != nil {
 		return "(invalid URL)"
 	}
-	return u.Scheme + "://" + u.Host + u.Path
+	if u.Path != "" && u.Path != "/" {
+		return u.Scheme + "://" + u.Host + "/..."
+	}
+	return u.Scheme + "://" + u.Host
 }

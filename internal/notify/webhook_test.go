@@ -146,7 +146,8 @@ func TestWebhookRetries(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHook(t, c.statuses...)
 			var logs bytes.Buffer
-			n := fast(notify.Options{Webhooks: []notify.Webhook{{URL: h.URL + "/x?token=query-secret", Secret: []byte("k")}},
+			// A token in the path (as Slack's) and one in the query.
+			n := fast(notify.Options{Webhooks: []notify.Webhook{{URL: h.URL + "/services/path-secret?token=query-secret", Secret: []byte("k")}},
 				Log: slog.New(slog.NewTextHandler(&logs, nil))})
 			err := n.Send(context.Background(), notify.Event{Event: notify.EventApprovalRequested, ID: "ev-1",
 				Release: notify.EventRelease{Release: pending()}})
@@ -162,8 +163,10 @@ func TestWebhookRetries(t *testing.T) {
 					t.Fatalf("retry with delivery id %q", d.header.Get(notify.HeaderDelivery))
 				}
 			}
-			if strings.Contains(logs.String(), "query-secret") || (err != nil && strings.Contains(err.Error(), "query-secret")) {
-				t.Fatalf("the URL's query reached the logs or the error:\n%s\n%v", logs.String(), err)
+			for _, secret := range []string{"query-secret", "path-secret"} {
+				if strings.Contains(logs.String(), secret) || (err != nil && strings.Contains(err.Error(), secret)) {
+					t.Fatalf("the URL's %s reached the logs or the error:\n%s\n%v", secret, logs.String(), err)
+				}
 			}
 		})
 	}
