@@ -72,11 +72,15 @@ func (s *Service) IssueClientCert(ctx context.Context, p policy.Principal, r Cer
 		return nil, nil, "", errs.Unavailable("no_client_ca", "this server has no client CA key (tls.client_ca_key_file): it cannot issue client certificates")
 	}
 	validity := DefaultCertValidity
+	maxDays := int(MaxCertValidity / (24 * time.Hour))
 	if r.ValidityDays != 0 {
-		validity = time.Duration(r.ValidityDays) * 24 * time.Hour
+		validity = -1 // out of range unless the days are (checked before multiplying)
+		if r.ValidityDays > 0 && r.ValidityDays <= maxDays {
+			validity = time.Duration(r.ValidityDays) * 24 * time.Hour
+		}
 	}
 	if validity <= 0 || validity > MaxCertValidity {
-		return nil, nil, "", errs.BadRequest("invalid_validity", "validity_days must be from 1 to %d", int(MaxCertValidity.Hours()/24))
+		return nil, nil, "", errs.BadRequest("invalid_validity", "validity_days must be from 1 to %d", maxDays)
 	}
 	cc, p12, password, err := NewClientCert(s.CA, u, validity, s.Guard.Now())
 	if err != nil {

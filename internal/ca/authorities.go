@@ -79,6 +79,9 @@ func (s *Service) CreateCA(ctx context.Context, p policy.Principal, r CARequest)
 	if r.Validity.D == 0 {
 		r.Validity.D = IssuingLife
 	}
+	if r.Validity.D < Day || r.Validity.D > IssuingLife {
+		return nil, errs.BadRequest("invalid_validity", "an issuing CA's validity is from 1d to %s, got %s", Duration{IssuingLife}, r.Validity)
+	}
 	root, err := s.authority(ctx, RootName)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -216,23 +217,39 @@ func (d Duration) String() string {
 	return d.D.String()
 }
 
-// ParseDuration reads "25y", "90d", "36h" or a Go duration such as "90m".
+// MaxDuration is the longest validity ParseDuration takes: 200 years, well
+// inside time.Duration's 292.
+const MaxDuration = 200 * Year
+
+// ParseDuration reads "25y", "90d", "36h" or a Go duration such as "90m",
+// from one minute to MaxDuration.
 func ParseDuration(s string) (Duration, error) {
-	var n int64
-	var unit string
-	if _, err := fmt.Sscanf(s, "%d%s", &n, &unit); err == nil && n > 0 && n < 1000000 {
-		switch unit {
-		case "y":
-			return Duration{time.Duration(n) * Year}, nil
-		case "d":
-			return Duration{time.Duration(n) * Day}, nil
+	bad := fmt.Errorf("%q is not a duration from 1m to 200y such as 25y, 90d or 36h", s)
+	var d time.Duration
+	if num, ok := strings.CutSuffix(s, "y"); ok {
+		d = scaled(num, Year)
+	} else if num, ok := strings.CutSuffix(s, "d"); ok {
+		d = scaled(num, Day)
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return Duration{}, bad
 		}
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return Duration{}, fmt.Errorf("%q is not a duration such as 25y, 90d or 36h", s)
+	if d < time.Minute || d > MaxDuration {
+		return Duration{}, bad
 	}
 	return Duration{d}, nil
+}
+
+// scaled is num (plain decimal digits) units, or 0 when num is not a
+// number or the product would pass MaxDuration.
+func scaled(num string, unit time.Duration) time.Duration {
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || num[0] == '+' || n > int64(MaxDuration/unit) {
+		return 0
+	}
+	return time.Duration(n) * unit
 }
 
 // MarshalJSON writes the duration as a string such as "3y".

@@ -1,0 +1,47 @@
+package ca
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseDuration(t *testing.T) {
+	for s, want := range map[string]time.Duration{
+		"25y": 25 * Year, "90d": 90 * Day, "36h": 36 * time.Hour, "90m": 90 * time.Minute, "200y": MaxDuration,
+		"73000d": MaxDuration, "1h30m": 90 * time.Minute,
+	} {
+		d, err := ParseDuration(s)
+		if err != nil || d.D != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", s, d.D, err, want)
+		}
+	}
+	// Each of these once overflowed into a short or negative validity, or
+	// was taken as a number it is not.
+	for _, s := range []string{"201y", "300y", "587y", "999999y", "73001d", "9223372036854775807d", "-5y", "0y", "+5y",
+		"5 y", "y", "d", "", "30s", "0h", "-1h", "2562048h", "1e3y", "0x10y", "5yy"} {
+		if d, err := ParseDuration(s); err == nil {
+			t.Errorf("ParseDuration(%q) = %v, want an error", s, d.D)
+		}
+	}
+}
+
+// FuzzParseDuration: whatever it accepts is within its bounds and reads
+// back the same after String.
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"25y", "90d", "36h", "90m", "587y", "1h30m", "-1y", "", "9223372036854775807d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDuration(s)
+		if err != nil {
+			return
+		}
+		if d.D < time.Minute || d.D > MaxDuration {
+			t.Fatalf("ParseDuration(%q) = %v, out of bounds", s, d.D)
+		}
+		back, err := ParseDuration(d.String())
+		if err != nil || back != d {
+			t.Fatalf("ParseDuration(%q) = %v; String %q reads back as %v, %v", s, d.D, d.String(), back.D, err)
+		}
+	})
+}
