@@ -6,7 +6,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/signet-project/signet/internal/audit"
@@ -43,6 +45,9 @@ func (s *Service) CSR(ctx context.Context, p policy.Principal, ref string, r CSR
 	if kp.State != keypair.StateActive {
 		return nil, errs.Conflict("keypair_"+kp.State, "keypair %s is %s", kp.Alias, kp.State)
 	}
+	if err := checkDNSNames(r.DNSNames); err != nil {
+		return nil, err
+	}
 	tmpl := &CertProfile{Name: "csr", Subject: r.Subject}
 	if len(r.Subject) == 0 {
 		if tmpl, err = s.usableCertProfile(ctx, p, t, r.Profile, kp.Category, kp.Team); err != nil {
@@ -69,6 +74,32 @@ func (s *Service) CSR(ctx context.Context, p policy.Principal, ref string, r CSR
 		return nil, errs.Wrap(err, http.StatusServiceUnavailable, "audit_unavailable", "CSR withheld: the audit log cannot be written")
 	}
 	return csr, nil
+}
+
+// maxDNSNames bounds the names of one CSR.
+const maxDNSNames = 100
+
+// dnsLabel is one label of a host name (RFC 1123), ASCII only: an
+// internationalised name goes in its A-label form (xn--...).
+var dnsLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+
+// checkDNSNames refuses names a CA would refuse (or that Go's x509 cannot
+// encode) before the key signs anything; a leading "*." is a wildcard.
+func checkDNSNames(names []string) error {
+	if len(names) > maxDNSNames {
+		return errs.BadRequest("invalid_dns_name", "at most %d dns_names, got %d", maxDNSNames, len(names))
+	}
+	for _, n := range names {
+		host := strings.TrimPrefix(n, "*.")
+		ok := len(n) <= 253 && host != ""
+		for _, l := range strings.Split(host, ".") {
+			ok = ok && dnsLabel.MatchString(l)
+		}
+		if !ok {
+			return errs.BadRequest("invalid_dns_name", "%q is not a DNS name (letters, digits and hyphens in dot-separated labels; an internationalised name in its xn-- form)", n)
+		}
+	}
+	return nil
 }
 
 // keypairSigner opens a keypair's key in its backend.

@@ -45,3 +45,20 @@ func FuzzParseDuration(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckDNSNames(t *testing.T) {
+	for _, ok := range [][]string{nil, {"example.com"}, {"*.example.com", "a-b.example", "xn--e1afmkfd.example", "localhost"}} {
+		if err := checkDNSNames(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"é.example", "a b", "", "-a.example", "a-.example", "a..b", "*.", "a.*.b", "x\n.example",
+		string(make([]byte, 254)), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example"} {
+		if err := checkDNSNames([]string{bad}); err == nil {
+			t.Errorf("%q was taken", bad)
+		}
+	}
+	if err := checkDNSNames(make([]string, maxDNSNames+1)); err == nil {
+		t.Error("too many names were taken")
+	}
+}
