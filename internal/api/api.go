@@ -128,8 +128,12 @@ func (a *API) wrap(rt Route) http.Handler {
 	})
 }
 
+// peerCert is the client certificate the TLS handshake proved the client
+// holds the key of; whether Signet issued it, to whom, and whether it is
+// still valid, the authenticator decides from the store (see the server's
+// tls.RequestClientCert).
 func peerCert(r *http.Request) *x509.Certificate {
-	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.PeerCertificates) == 0 {
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
 		return nil
 	}
 	return r.TLS.PeerCertificates[0]

@@ -3,7 +3,15 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"math/big"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -12,6 +20,7 @@ import (
 
 	"github.com/signet-project/signet/internal/audit"
 	"github.com/signet-project/signet/internal/auth"
+	"github.com/signet-project/signet/internal/pki"
 	"github.com/signet-project/signet/internal/server/servertest"
 	"github.com/signet-project/signet/internal/siglog"
 )
@@ -42,6 +51,8 @@ func testRefusals(t *testing.T, env *servertest.Env) {
 	otherCert := &servertest.User{User: dev.User, Token: dev.Token, Client: env.HTTPClient(&lead.Cert)}
 	bogus := &servertest.User{User: dev.User, Token: "sgn_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Client: dev.Client}
 	nobody := env.NewUser(t, "nobody")
+	expired := &servertest.User{User: dev.User, Token: dev.Token, Client: env.HTTPClient(ptr(expiredCert(t, env, dev.User)))}
+	foreign := &servertest.User{User: dev.User, Token: dev.Token, Client: forcing(env, selfSigned(t))}
 	huge := append([]byte(`{"sig_alg":"SHA256withECDSA","hash":"`), bytes.Repeat([]byte("A"), 2<<20)...)
 	huge = append(huge, `"}`...)
 
@@ -74,6 +85,8 @@ func testRefusals(t *testing.T, env *servertest.Env) {
 		{"invalid token", bogus, "ec", good, 401, "invalid_api_key"},
 		{"token without client certificate", noCert, "ec", good, 403, "client_certificate_required"},
 		{"client certificate of another user", otherCert, "ec", good, 401, "client_certificate_mismatch"},
+		{"expired client certificate", expired, "ec", good, 401, "client_certificate_expired"},
+		{"client certificate Signet did not issue", foreign, "ec", good, 401, "client_certificate_unknown"},
 		{"no sign permission", nobody, "ec", good, 403, "permission_denied"},
 	}
 	for _, tt := range tests {
@@ -158,4 +171,45 @@ func TestNotFoundAndMethodNotAllowedAreJSON(t *testing.T) {
 	if r := env.Do(t, nil, "GET", "/readyz", nil); r.Status != 200 {
 		t.Fatalf("readyz: %s", r)
 	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// expiredCert issues u a client certificate, recorded as Signet records
+// them, that has expired: issued when the test's CA began (a minute before
+// it was made), valid for 30 seconds.
+func expiredCert(t *testing.T, env *servertest.Env, u *auth.User) tls.Certificate {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	c, err := env.CA.Issue(pki.ClientTemplate(u.ID, u.Name, 30*time.Second), key.Public(), env.CA.Cert.NotBefore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := &auth.ClientCert{ID: "expired-" + u.ID, UserID: u.ID, Serial: hex.EncodeToString(c.SerialNumber.Bytes()),
+		Fingerprint: pki.Fingerprint(c), NotAfter: c.NotAfter.UTC().Truncate(time.Microsecond), CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	if err := env.Store.CreateClientCert(context.Background(), cc, nil); err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{c.Raw}, PrivateKey: key, Leaf: c}
+}
+
+// forcing is a client that presents cert whatever CAs the server names
+// (Go's own client would leave out a certificate of another CA; curl and
+// OpenSSL send it).
+func forcing(env *servertest.Env, cert tls.Certificate) *http.Client {
+	tc := &tls.Config{RootCAs: env.Roots, GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }}
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}
+}
+
+// selfSigned is a client certificate of no CA Signet knows.
+func selfSigned(t *testing.T) tls.Certificate {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "mallory"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }

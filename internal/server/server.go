@@ -115,7 +115,14 @@ func New(o Options) *Server {
 		NextProtos:   []string{"h2", "http/1.1"},
 	}
 	if o.ClientCAs != nil {
-		tc.ClientCAs, tc.ClientAuth = o.ClientCAs, tls.VerifyClientCertIfGiven
+		// The handshake asks for a client certificate (naming the client
+		// CA) and proves the client holds its key, but does not judge it:
+		// the store knows every certificate this Signet issued, by
+		// fingerprint, with its user, expiry and revocation, and the
+		// authenticator refuses any other with a clear error (an expired
+		// or foreign certificate would otherwise end the handshake with a
+		// bare TLS alert, before any request).
+		tc.ClientCAs, tc.ClientAuth = o.ClientCAs, tls.RequestClientCert
 	}
 	hs := &http.Server{
 		Handler:           a.Handler(),
