@@ -88,7 +88,7 @@ func (a *API) signBatch(w http.ResponseWriter, r *http.Request, p policy.Princip
 
 func (a *API) signAll(r *http.Request, p policy.Principal, req signing.Request) ([]signAnswer, error) {
 	if req.Tool == "" {
-		req.Tool = r.UserAgent()
+		req.Tool = signing.ToolOf(r.UserAgent())
 	}
 	res, kp, err := a.Signing.Sign(r.Context(), p, req)
 	if err != nil {

@@ -215,6 +215,9 @@ func (s *Service) check(ctx context.Context, p policy.Principal, r Request) (alg
 	if len(r.Items) > MaxBatch {
 		return alg, nil, nil, errs.BadRequest("batch_too_large", "at most %d digests in one request, got %d", MaxBatch, len(r.Items))
 	}
+	if err := checkLabels(r); err != nil {
+		return alg, nil, nil, err
+	}
 	for i, it := range r.Items {
 		if err := alg.CheckInput(it.Input); err != nil {
 			if len(r.Items) > 1 {
