@@ -115,6 +115,9 @@ func (a *API) wrap(rt Route) http.Handler {
 			}
 		}
 		if err == nil {
+			err = checkQuery(rt, r.URL.Query())
+		}
+		if err == nil {
 			err = rt.handle(sw, r, p)
 		}
 		if err != nil {

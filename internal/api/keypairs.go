@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -83,6 +84,11 @@ func (a *API) generateKeypair(w http.ResponseWriter, r *http.Request, p policy.P
 func (a *API) listKeypairs(w http.ResponseWriter, r *http.Request, p policy.Principal) error {
 	q := r.URL.Query()
 	limit, err := limitParam(q)
+	if err == nil {
+		err = errors.Join(idParams(q, "after"), oneOf(q, "state", keypair.StateActive, keypair.StateSuspended, keypair.StateDestroyed),
+			oneOf(q, "status", keypair.StatusOnline, keypair.StatusOffline), oneOf(q, "type", keypair.TypeStatic, keypair.TypeDynamic),
+			oneOf(q, "storage", keypair.StorageDisk, keypair.StorageHSM), oneOf(q, "category", keypair.CategoryProduction, keypair.CategoryTest))
+	}
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -60,7 +61,9 @@ func timeRange(q url.Values) (from, to time.Time, err error) {
 	if from, err = timeParam(q, "from"); err != nil {
 		return
 	}
-	to, err = timeParam(q, "to")
+	if to, err = timeParam(q, "to"); err == nil && !from.IsZero() && !to.IsZero() && to.Before(from) {
+		err = errs.BadRequest("invalid_range", "to (%s) is before from (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))
+	}
 	return
 }
 
@@ -76,6 +79,10 @@ func (a *API) listSignatures(w http.ResponseWriter, r *http.Request, p policy.Pr
 	}
 	from, to, err := timeRange(q)
 	if err != nil {
+		return err
+	}
+	if err := errors.Join(idParams(q, "after", "user", "keypair", "release"),
+		oneOf(q, "status", siglog.StatusSigned, siglog.StatusDenied, siglog.StatusFailed)); err != nil {
 		return err
 	}
 	f := siglog.Filter{From: from, To: to, UserID: q.Get("user"), KeypairID: q.Get("keypair"),
@@ -124,6 +131,9 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request, p policy.Princip
 		if after, err = strconv.ParseInt(s, 10, 64); err != nil || after < 0 {
 			return errs.BadRequest("invalid_after", "after must be an audit sequence number, got %q", s)
 		}
+	}
+	if err := oneOf(q, "result", audit.Allowed, audit.Denied); err != nil {
+		return err
 	}
 	f := audit.Filter{From: from, To: to, ActorID: q.Get("actor"), Action: q.Get("action"), Type: q.Get("type"),
 		ResourceID: q.Get("resource"), Result: q.Get("result"), AfterSeq: after, Limit: limit}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/signet-project/signet/internal/policy"
@@ -43,6 +44,10 @@ func (a *API) createRelease(w http.ResponseWriter, r *http.Request, p policy.Pri
 func (a *API) listReleases(w http.ResponseWriter, r *http.Request, p policy.Principal) error {
 	q := r.URL.Query()
 	limit, err := limitParam(q)
+	if err == nil {
+		// The stored statuses; in_progress and the like are computed per release.
+		err = errors.Join(idParams(q, "after"), oneOf(q, "status", release.StatusPending, release.StatusApproved, release.StatusRejected, release.StatusClosed))
+	}
 	if err != nil {
 		return err
 	}

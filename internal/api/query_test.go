@@ -1,0 +1,37 @@
+package api_test
+
+import (
+	"testing"
+
+	"github.com/signet-project/signet/internal/server/servertest"
+)
+
+// TestQueryRefusals: listings refuse what would otherwise match nothing, or
+// everything, without a word: unknown or repeated parameters, cursors that
+// are not one, values no filter has, names where ids belong.
+func TestQueryRefusals(t *testing.T) {
+	env := servertest.Start(t)
+	for _, tc := range []struct{ path, code string }{
+		{"/api/v1/keypairs?stat=active", "unknown_parameter"},
+		{"/api/v1/keypairs?state=active&state=suspended", "repeated_parameter"},
+		{"/api/v1/keypairs?after=garbage", "invalid_after"},
+		{"/api/v1/keypairs?state=bogus", "invalid_state"},
+		{"/api/v1/keypairs?status=nope", "invalid_status"},
+		{"/api/v1/releases?after=zzz", "invalid_after"},
+		{"/api/v1/releases?status=in_progress", "invalid_status"},
+		{"/api/v1/logs/signatures?after=zzzz", "invalid_after"},
+		{"/api/v1/logs/signatures?keypair=k1", "invalid_keypair"},
+		{"/api/v1/logs/signatures?user=admin", "invalid_user"},
+		{"/api/v1/logs/signatures?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", "invalid_range"},
+		{"/api/v1/logs/audit?result=zzz", "invalid_result"},
+		{"/api/v1/me?x=1", "unknown_parameter"},
+	} {
+		if r := env.Do(t, env.Lead, "GET", tc.path, nil); r.Status != 400 || r.Code() != tc.code {
+			t.Errorf("GET %s: %s, want 400 %s", tc.path, r, tc.code)
+		}
+	}
+	for _, path := range []string{"/api/v1/keypairs?state=active&limit=5", "/api/v1/releases?status=approved",
+		"/api/v1/logs/signatures?status=signed", "/api/v1/logs/audit?result=denied&after=3"} {
+		env.MustDo(t, env.Lead, "GET", path, nil, 200)
+	}
+}
