@@ -45,6 +45,9 @@ func (a *app) globalFlags(root *cobra.Command) {
 
 // checkGlobal validates the global flags before any command runs.
 func (a *app) checkGlobal() error {
+	if a.timeout <= 0 {
+		return fail(exitUsage, "give --timeout a positive duration, e.g. --timeout 2m", "--timeout %s is not a time limit", a.timeout)
+	}
 	if a.format == "" {
 		if c, _, err := a.loadConfig(); err == nil && c.Output != "" {
 			a.format = c.Output

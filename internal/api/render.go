@@ -32,7 +32,7 @@ func renderJSON(w http.ResponseWriter, status int, v any) {
 func (a *API) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	e := errs.As(err)
 	if e.Code == "client_closed_request" {
-		a.log.Info("client left before its records were committed", "request_id", request.MetaFrom(r.Context()).ID, "path", r.URL.Path)
+		a.log.Info("the client left before its answer", "request_id", request.MetaFrom(r.Context()).ID, "path", r.URL.Path)
 	} else if e.Status >= 500 {
 		a.log.Error("request failed", "request_id", request.MetaFrom(r.Context()).ID,
 			"method", r.Method, "path", r.URL.Path, "code", e.Code, "err", err)

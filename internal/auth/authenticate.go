@@ -88,6 +88,8 @@ func (a *Authenticator) check(ctx context.Context, secret, kind string, peer *x5
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return policy.Principal{}, nil, invalid(kind)
+	case err != nil && ctx.Err() != nil:
+		return policy.Principal{}, nil, errs.Wrap(err, statusClientClosed, "client_closed_request", "the client closed the request while its credentials were checked")
 	case err != nil:
 		return policy.Principal{}, nil, errs.Wrap(err, 503, "store_unavailable", "cannot check credentials now")
 	}
@@ -114,6 +116,9 @@ func (a *Authenticator) check(ctx context.Context, secret, kind string, peer *x5
 	a.touch(ctx, tok.ID, now)
 	return p, tok, nil
 }
+
+// statusClientClosed is nginx's 499: the client went away.
+const statusClientClosed = 499
 
 func invalid(kind string) error {
 	if kind == TokenSession {
