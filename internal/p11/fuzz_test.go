@@ -3,7 +3,11 @@ package p11
 import (
 	"bytes"
 	"crypto"
+	"crypto/x509"
+	"encoding/pem"
 	"testing"
+
+	"github.com/signet-project/signet/internal/client"
 )
 
 // objectsOf builds the objects of the standard keys.
@@ -124,4 +128,46 @@ func FuzzECDSARaw(f *testing.F) {
 			t.Fatalf("r||s of %d bytes for size %d", len(raw), size)
 		}
 	})
+}
+
+// FuzzKeyOf: the PEM of a keypair listing (public key, certificate, chain,
+// from the server or the shared cache file) never panics the module, and a
+// key it keeps has a public key its certificate, if any, carries.
+func FuzzKeyOf(f *testing.F) {
+	for _, k := range standardFake(f).keys {
+		kp := listingOf(f, k)
+		f.Add(kp.PublicKeyPEM, kp.CertificatePEM, kp.ChainPEM)
+	}
+	f.Add("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", "", "")
+	f.Fuzz(func(t *testing.T, pub, cert, chain string) {
+		k, err := keyOf(client.Keypair{ID: "id", Alias: "a", PublicKeyPEM: pub, CertificatePEM: cert, ChainPEM: chain})
+		if err != nil {
+			return
+		}
+		if k.Public == nil {
+			t.Fatal("kept a key without a public key")
+		}
+		if k.Certificate != nil {
+			eq, ok := k.Public.(interface{ Equal(crypto.PublicKey) bool })
+			if !ok || !eq.Equal(k.Certificate.PublicKey) {
+				t.Fatal("kept a certificate of another key")
+			}
+		}
+	})
+}
+
+// listingOf is a key as the server lists it: PEM strings.
+func listingOf(tb testing.TB, k Key) client.Keypair {
+	der, err := x509.MarshalPKIXPublicKey(k.Public)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	kp := client.Keypair{PublicKeyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))}
+	if k.Certificate != nil {
+		kp.CertificatePEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.Certificate.Raw}))
+		for _, c := range k.Chain {
+			kp.ChainPEM += string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
+		}
+	}
+	return kp
 }

@@ -38,11 +38,11 @@ func ParseCertificatesPEM(data []byte) ([]*x509.Certificate, error) {
 		}
 		certs = append(certs, c)
 	}
+	if len(certs) == 0 {
+		return nil, errors.New("pki: no PEM CERTIFICATE block found (give PEM: -----BEGIN CERTIFICATE-----; convert DER with openssl x509 -inform DER)")
+	}
 	if len(bytes.TrimSpace(data)) != 0 {
 		return nil, errors.New("pki: trailing data after the PEM certificates")
-	}
-	if len(certs) == 0 {
-		return nil, errors.New("pki: no PEM certificate found")
 	}
 	return certs, nil
 }

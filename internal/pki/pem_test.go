@@ -61,3 +61,44 @@ func TestPrivateKeyPEM(t *testing.T) {
 		t.Error("a certificate parsed as a private key")
 	}
 }
+
+// FuzzParseCertificatesPEM: uploaded certificate bundles never panic the
+// parser, and what it accepts encodes back to the same certificates.
+func FuzzParseCertificatesPEM(f *testing.F) {
+	h := newHierarchy(f)
+	chain := EncodeCertificatesPEM(h.inter.IssuerChain()...)
+	f.Add(chain)
+	f.Add(chain[:len(chain)/2])
+	f.Add(h.inter.IssuerChain()[0].Raw) // DER, not PEM
+	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		certs, err := ParseCertificatesPEM(data)
+		if err != nil {
+			return
+		}
+		again, err := ParseCertificatesPEM(EncodeCertificatesPEM(certs...))
+		if err != nil || len(again) != len(certs) {
+			t.Fatalf("accepted %d certificates that do not read back: %v", len(certs), err)
+		}
+	})
+}
+
+// FuzzParsePrivateKeyPEM: imported keys never panic the parser, and an
+// accepted key signs.
+func FuzzParsePrivateKeyPEM(f *testing.F) {
+	for _, kind := range keyKinds {
+		data, err := EncodePrivateKeyPEM(newKey(f, kind))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+		f.Add(data[:len(data)*2/3])
+	}
+	f.Add([]byte("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		k, err := ParsePrivateKeyPEM(data)
+		if err == nil && k.Public() == nil {
+			t.Fatal("accepted a key without a public half")
+		}
+	})
+}
