@@ -1,12 +1,15 @@
 package api
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
+	"time"
 
 	"github.com/signet-project/signet/internal/errs"
 	"github.com/signet-project/signet/internal/request"
@@ -62,6 +65,8 @@ func DecodeBody(body io.Reader, limit int64, v any) error {
 		var mbe *http.MaxBytesError
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
+		var tpe *time.ParseError
+		var b64 base64.CorruptInputError
 		switch {
 		case errors.As(err, &mbe):
 			return errs.New(http.StatusRequestEntityTooLarge, "body_too_large", "request body is larger than %d bytes", limit)
@@ -69,14 +74,22 @@ func DecodeBody(body io.Reader, limit int64, v any) error {
 			return errs.BadRequest("malformed_json", "request body is empty: send a JSON object")
 		case errors.As(err, &se):
 			return errs.BadRequest("malformed_json", "request body is not valid JSON (at byte %d)", se.Offset)
+		case errors.As(err, &te) && te.Field == "":
+			return errs.BadRequest("malformed_json", "request body must be a JSON object, not JSON %s", te.Value)
 		case errors.As(err, &te):
-			return errs.BadRequest("malformed_json", "field %q must be %s, not JSON %s", te.Field, te.Type, te.Value)
+			return errs.BadRequest("malformed_json", "field %q must be %s, not JSON %s", te.Field, jsonKind(te.Type), te.Value)
+		case errors.As(err, &tpe):
+			return errs.BadRequest("invalid_time", "a time is RFC 3339, such as 2026-05-01T12:00:00Z; got %q", tpe.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
 			return errs.BadRequest("unknown_field", "request body has an %s", strings.TrimPrefix(err.Error(), "json: "))
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			return errs.BadRequest("malformed_json", "request body is truncated JSON")
+		case errors.As(err, &b64):
+			return errs.BadRequest("malformed_json", "a binary field (such as hash) must be standard base64: %v", err)
 		default:
-			return errs.BadRequest("malformed_json", "request body is not valid JSON: %v", err)
+			// A value its type refused (a validity such as "25y", ...): the
+			// type's own message says what it takes.
+			return errs.BadRequest("invalid_value", "request body: %v", err)
 		}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -87,4 +100,33 @@ func DecodeBody(body io.Reader, limit int64, v any) error {
 		return errs.BadRequest("malformed_json", "request body must hold exactly one JSON object")
 	}
 	return nil
+}
+
+// jsonKind names what JSON a Go type takes, for error messages (the Go
+// type's own name means nothing to a client).
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another JSON type"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "a base64 string"
+		}
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "another JSON type"
 }
