@@ -38,6 +38,10 @@ type Reservation struct {
 	ReleaseID string
 	N         int
 	At        time.Time
+	// Revision is the release's revision the request was authorized
+	// against: an edit since (participants, keypairs, window) voids the
+	// reservation with ErrReleaseChanged.
+	Revision int64
 }
 
 // ErrBudgetExhausted is returned (wrapped) when a Reserve entry's release

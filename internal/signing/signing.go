@@ -155,7 +155,7 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 		entries[i] = journal.Entry{Signature: rec, Events: []*audit.Event{ev}, CheckGeneration: kp.Type == keypair.TypeDynamic}
 		if counted != nil && i == 0 {
 			// The request's entries commit together: the first reserves for all.
-			entries[i].Reserve = &journal.Reservation{ReleaseID: counted.ID, N: len(r.Items), At: now}
+			entries[i].Reserve = &journal.Reservation{ReleaseID: counted.ID, N: len(r.Items), At: now, Revision: counted.Revision}
 		}
 		res[i] = Result{Signature: sig, RecordID: rec.ID, SigAlg: alg.Name, TimestampToken: token}
 	}

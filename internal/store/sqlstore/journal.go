@@ -128,17 +128,17 @@ func (db *DB) checkKeypairs(ctx context.Context, tx *sql.Tx, batch []journal.Ent
 
 // reserveSQL takes signatures from a release's budget, never past its
 // maximum, and only while the release is approved with the signing time in
-// its window: on PostgreSQL the row lock makes concurrent reservations of
+// its window and unedited since the request was authorized: on PostgreSQL the row lock makes concurrent reservations of
 // every node wait, and the condition is checked again on the row they see.
 const reserveSQL = `UPDATE releases SET used = used + ? WHERE id = ? AND used + ? <= max_signatures
-	AND status = 'approved' AND start_at <= ? AND end_at > ?`
+	AND status = 'approved' AND start_at <= ? AND end_at > ? AND revision = ?`
 
 // reserve applies a reservation in tx: journal.ErrBudgetExhausted when the
 // release has no room for it, journal.ErrReleaseChanged when it no longer
 // takes signatures at r.At.
 func (db *DB) reserve(ctx context.Context, tx *sql.Tx, r *journal.Reservation) error {
 	at := micros(r.At)
-	res, err := db.txExec(ctx, tx, db.d.rebind(reserveSQL), r.N, r.ReleaseID, r.N, at, at)
+	res, err := db.txExec(ctx, tx, db.d.rebind(reserveSQL), r.N, r.ReleaseID, r.N, at, at, r.Revision)
 	if err != nil {
 		return db.wrap(err, "release %s: reserving %d signatures", r.ReleaseID, r.N)
 	}

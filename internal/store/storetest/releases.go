@@ -206,15 +206,26 @@ func testReleaseJournalReserve(t *testing.T, s server.Store) {
 	r := newRelease("rel-j", "kp-j")
 	r.Status, r.MaxSignatures = release.StatusApproved, 3
 	must(t, s.CreateRelease(ctx, r, event(1, "Request", r.ID)))
+	rev := int64(0)
 	write := func(i, n int, when time.Time) error {
 		return s.WriteBatch(ctx, []journal.Entry{{Events: []*audit.Event{event(100+i, "Sign", r.ID)},
-			Reserve: &journal.Reservation{ReleaseID: r.ID, N: n, At: when}}})
+			Reserve: &journal.Reservation{ReleaseID: r.ID, N: n, At: when, Revision: rev}}})
 	}
-	must(t, write(1, 2, at(10)))
+	must(t, write(1, 1, at(10)))
+	// An edit voids reservations authorized before it.
+	got, err := s.GetRelease(ctx, r.ID)
+	must(t, err)
+	rev = got.Revision
+	edited := *got
+	edited.Note = "edited"
+	must(t, s.UpdateRelease(ctx, &edited, release.Edit{Events: []*audit.Event{event(2, "Update", r.ID)}}))
+	wantErr(t, "edited meanwhile", write(7, 1, at(10)), journal.ErrReleaseChanged)
+	rev++
+	must(t, write(8, 1, at(10)))
 	wantErr(t, "over the budget", write(2, 2, at(11)), journal.ErrBudgetExhausted)
 	wantErr(t, "after the window", write(3, 1, at(3600)), journal.ErrReleaseChanged)
 	wantErr(t, "before the window", write(4, 1, at(-1)), journal.ErrReleaseChanged)
-	got, err := s.GetRelease(ctx, r.ID)
+	got, err = s.GetRelease(ctx, r.ID)
 	must(t, err)
 	closed := *got
 	closed.Status = release.StatusClosed
@@ -225,7 +236,7 @@ func testReleaseJournalReserve(t *testing.T, s server.Store) {
 	if got.Used != 2 {
 		t.Fatalf("used %d, want 2: only the first reservation may count", got.Used)
 	}
-	if n := auditCount(t, s); n != 3 {
-		t.Fatalf("%d audit records, want 3 (request, one signing batch, close)", n)
+	if n := auditCount(t, s); n != 5 {
+		t.Fatalf("%d audit records, want 5 (request, two signing batches, edit, close)", n)
 	}
 }
