@@ -135,8 +135,8 @@ func (a *API) updateCertificate(w http.ResponseWriter, r *http.Request, p policy
 }
 
 func (a *API) revokeCertificate(w http.ResponseWriter, r *http.Request, p policy.Principal) error {
-	var body revokeBody
-	if err := decodeJSON(w, r, a.MaxBody, &body); err != nil {
+	var body revokeBody // optional: the reason defaults to unspecified
+	if err := decodeOptionalJSON(w, r, a.MaxBody, &body); err != nil {
 		return err
 	}
 	c, err := a.CA.Revoke(r.Context(), p, r.PathValue("id"), body.Reason)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -54,6 +55,23 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) erro
 	}
 	body := http.MaxBytesReader(w, r.Body, limit)
 	return DecodeBody(body, limit, v)
+}
+
+// decodeOptionalJSON is decodeJSON for a body every field of which is
+// optional: no body at all leaves v as it is.
+func decodeOptionalJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	br := bufio.NewReader(r.Body)
+	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
+		return nil
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, r.Body}
+	return decodeJSON(w, r, limit, v)
 }
 
 // DecodeBody decodes one JSON object from body into v, strictly. It is the

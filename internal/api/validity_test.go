@@ -29,3 +29,24 @@ func TestValidityBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionalBodies: a revocation needs no body (the reason defaults to
+// unspecified); a token takes one expiry, not two.
+func TestOptionalBodies(t *testing.T) {
+	env := servertest.Start(t)
+	generate(t, env, env.Lead, map[string]any{"alias": "certified", "algorithm": "ecdsa", "generate_cert": true})
+	var list certListOut
+	env.MustDo(t, env.Lead, "GET", "/api/v1/keypairs/certified/certificates", nil, 200).JSON(t, &list)
+	if len(list.Certificates) != 1 {
+		t.Fatalf("certificates: %+v", list)
+	}
+	var revoked certOut
+	env.MustDo(t, env.Lead, "POST", "/api/v1/certificates/"+list.Certificates[0].ID+"/revoke", nil, 200).JSON(t, &revoked)
+	if revoked.Status != "revoked" {
+		t.Fatalf("revoked without a body: %+v", revoked)
+	}
+	r := env.Do(t, env.Lead, "POST", "/api/v1/tokens", map[string]any{"name": "two", "expires_in": "1h", "expires_at": "2099-01-01T00:00:00Z"})
+	if r.Status != 400 || r.Code() != "invalid_expiry" {
+		t.Errorf("token with two expiries: %s", r)
+	}
+}

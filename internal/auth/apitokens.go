@@ -52,6 +52,9 @@ func (s *Service) CreateToken(ctx context.Context, p policy.Principal, r TokenRe
 	}
 	now := s.now()
 	exp := r.ExpiresAt
+	if r.ExpiresIn != "" && r.ExpiresAt != nil {
+		return nil, "", errs.BadRequest("invalid_expiry", "give expires_at or expires_in, not both")
+	}
 	if r.ExpiresIn != "" {
 		d, err := time.ParseDuration(r.ExpiresIn)
 		if err != nil || d <= 0 {
