@@ -14,6 +14,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"database/sql"
+	"encoding/pem"
 	"strings"
 	"testing"
 	"time"
@@ -121,6 +122,13 @@ func TestImportKeypair(t *testing.T) {
 		if r := env.Do(t, lead, "POST", "/api/v1/keypairs/"+bad.alias+"/import", bad.body); r.Status != bad.status || r.Code() != bad.code {
 			t.Errorf("%s: %s", bad.name, r)
 		}
+	}
+	// A SEC1 (or PKCS#1) key says how to convert it.
+	sec1Key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	sec1, _ := x509.MarshalECPrivateKey(sec1Key)
+	sr := env.Do(t, lead, "POST", "/api/v1/keypairs/sec1/import", map[string]any{"key_pem": string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1}))})
+	if sr.Status != 400 || sr.Code() != "invalid_key" || !strings.Contains(string(sr.Body), "openssl pkcs8 -topk8") {
+		t.Errorf("SEC1 key: %s", sr)
 	}
 	var ev struct {
 		Events []struct{ ResourceName string }

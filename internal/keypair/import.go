@@ -7,9 +7,12 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -146,7 +149,7 @@ func parseImport(r ImportRequest) (crypto.Signer, error) {
 	case r.KeyPEM != "":
 		k, err := pki.ParsePrivateKeyPEM([]byte(r.KeyPEM))
 		if err != nil {
-			return nil, errs.BadRequest("invalid_key", "key_pem must hold one unencrypted PKCS#8 PRIVATE KEY block")
+			return nil, errs.BadRequest("invalid_key", "key_pem must hold one unencrypted PKCS#8 PRIVATE KEY block: %s", pemHint(r.KeyPEM, err))
 		}
 		return k, nil
 	}
@@ -158,6 +161,23 @@ func parseImport(r ImportRequest) (crypto.Signer, error) {
 		return nil, errs.BadRequest("invalid_key", "pkcs12 is not a PKCS#12 file with one private key and its certificate")
 	}
 	return k, nil
+}
+
+// pemHint says what is wrong with a key_pem and how to fix it.
+func pemHint(data string, err error) string {
+	const convert = "convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out key.p8.pem"
+	blk, _ := pem.Decode([]byte(data))
+	switch {
+	case blk == nil:
+		return "no PEM block found"
+	case blk.Type == "EC PRIVATE KEY" || blk.Type == "RSA PRIVATE KEY":
+		return "this is a " + blk.Type + " block (SEC1 or PKCS#1); " + convert
+	case blk.Type == "ENCRYPTED PRIVATE KEY":
+		return "the key is encrypted: import it as pkcs12 with its password, or " + convert
+	case blk.Type != "PRIVATE KEY":
+		return "found a " + strconv.Quote(blk.Type) + " block"
+	}
+	return strings.TrimPrefix(err.Error(), "pki: ")
 }
 
 // algorithmOf tells an importable key's algorithm.
