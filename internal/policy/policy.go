@@ -72,7 +72,7 @@ type Keypair struct {
 type Request struct {
 	Action  Action
 	Keypair *Keypair // the keypair acted upon, if any
-	Release *Release // for Sign: the live release holding Keypair, if any
+	Release *Release // for Sign: the live release holding Keypair, if any; for ReleaseApprove: the release
 	// Team is the team of the resource acted upon when it is not Keypair (a
 	// release, a team, a keypair being made); "" for none.
 	Team string
@@ -130,6 +130,9 @@ func Authorize(p Principal, req Request, now time.Time) Decision {
 			where = "in team " + team
 		}
 		return deny("permission_denied", "missing permission "+string(act)+" "+where)
+	}
+	if act == ReleaseApprove && req.Release != nil && req.Release.OwnRequest {
+		return deny("own_release", "you requested release "+req.Release.label()+": another approver must decide")
 	}
 	kp := req.Keypair
 	if assignedOnly && kp == nil {

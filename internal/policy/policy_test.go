@@ -162,3 +162,20 @@ func TestReleaseRequestKeypairAccess(t *testing.T) {
 		}
 	}
 }
+
+// TestNoSelfApproval: no one approves a release they requested, Leads
+// included; another approver may.
+func TestNoSelfApproval(t *testing.T) {
+	lead := Principal{UserID: "l", Name: "lead", Roles: []string{RoleLead}, SecondFactor: true}
+	own := &Release{ID: "r", Name: "v1", OwnRequest: true}
+	if d := Authorize(lead, Request{Action: ReleaseApprove, Release: own}, now); d.Allow || d.Code != "own_release" || !strings.Contains(d.Reason, "v1") {
+		t.Errorf("approving one's own request: %+v", d)
+	}
+	if d := Authorize(lead, Request{Action: ReleaseApprove, Release: &Release{ID: "r", Name: "v1"}}, now); !d.Allow {
+		t.Errorf("approving another's request: %+v", d)
+	}
+	dev := Principal{UserID: "d", Name: "dev", Roles: []string{RoleDeveloper}, SecondFactor: true}
+	if d := Authorize(dev, Request{Action: ReleaseApprove, Release: own}, now); d.Code != "permission_denied" {
+		t.Errorf("a Developer approving: %+v (the missing permission comes first)", d)
+	}
+}

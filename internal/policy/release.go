@@ -1,13 +1,15 @@
 package policy
 
-// Release is what authorization needs to know of the live release holding
-// the keypair of a signing request.
+// Release is what authorization needs to know of a release: for Sign, the
+// live release holding the keypair; for ReleaseApprove, the release
+// decided on.
 type Release struct {
 	ID          string
 	Name        string // what messages call it
 	Status      string // effective status now: pending, not_started, in_progress, completed
 	Participant bool   // the principal takes part in it
 	Remaining   int    // signatures left in its budget
+	OwnRequest  bool   // the principal requested it (no one approves their own)
 }
 
 // signWindow applies the release rules of DESIGN.md: an offline keypair

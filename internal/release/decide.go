@@ -23,13 +23,12 @@ func (s *Service) Decide(ctx context.Context, p policy.Principal, id string, app
 	}
 	return s.change(ctx, id, func(r *Release) (Edit, error) {
 		t := target(action, r)
-		if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseApprove, Team: r.Team}, t); err != nil {
+		facts := &policy.Release{ID: r.ID, Name: r.Name, OwnRequest: r.CreatedBy == p.UserID}
+		if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseApprove, Team: r.Team, Release: facts}, t); err != nil {
 			return Edit{}, err
 		}
 		now := s.now()
 		switch {
-		case r.CreatedBy == p.UserID:
-			return Edit{}, s.Guard.Deny(ctx, p, t, errs.Forbidden("own_release", "you requested release %s: another approver must decide", r.Name))
 		case r.Effective(now) != StatusPending:
 			return Edit{}, errs.Conflict("release_not_pending", "release %s is %s, not waiting for approval", r.Name, r.Effective(now))
 		}
