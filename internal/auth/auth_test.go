@@ -148,3 +148,16 @@ func BenchmarkHashPassword(b *testing.B) {
 		HashPassword("correct horse battery staple", DefaultArgon2)
 	}
 }
+
+func TestCheckEmail(t *testing.T) {
+	for _, ok := range []string{"", "alice@example.com", "a.b+ci@sub.example.org"} {
+		if err := checkEmail(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"a\nb", "alice", "Alice <alice@example.com>", "a@b@c", "alice@example.com, bob@example.com", " alice@example.com"} {
+		if err := checkEmail(bad); err == nil {
+			t.Errorf("%q was taken", bad)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"net/mail"
 	"slices"
 
 	"github.com/google/uuid"
@@ -44,6 +45,9 @@ func (s *Service) CreateUser(ctx context.Context, p policy.Principal, r UserRequ
 		return nil, err
 	}
 	if err := checkName("user", r.Name); err != nil {
+		return nil, err
+	}
+	if err := checkEmail(r.Email); err != nil {
 		return nil, err
 	}
 	switch {
@@ -122,6 +126,9 @@ func (s *Service) UpdateUser(ctx context.Context, p policy.Principal, ref string
 	}
 	var newRoles []string
 	if r.Email != nil {
+		if err := checkEmail(*r.Email); err != nil {
+			return nil, err
+		}
 		u.Email = *r.Email
 	}
 	if r.Roles != nil {
@@ -190,4 +197,17 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// checkEmail accepts an empty address (none) or one plain address such as
+// alice@example.com: notifications are sent to it.
+func checkEmail(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	a, err := mail.ParseAddress(addr)
+	if err != nil || a.Address != addr || a.Name != "" || len(addr) > 254 {
+		return errs.BadRequest("invalid_email", "email must be one plain address such as alice@example.com, got %q", addr)
+	}
+	return nil
 }
