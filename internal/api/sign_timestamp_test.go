@@ -104,15 +104,7 @@ func TestSignTimestampExternal(t *testing.T) {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
-		resp, err := other.HTTPClient(nil).Post(other.URL+"/tsa", r.Header.Get("Content-Type"), r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
+		relayTSA(w, r, other)
 	}))
 	defer front.Close()
 	var downHits atomic.Int32
@@ -154,15 +146,7 @@ func TestSuspendedWhileSigning(t *testing.T) {
 	tsa := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(waiting)
 		<-release
-		resp, err := other.HTTPClient(nil).Post(other.URL+"/tsa", r.Header.Get("Content-Type"), r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
+		relayTSA(w, r, other)
 	}))
 	defer tsa.Close()
 	env := servertest.Start(t, servertest.WithTimestampURLs(tsa.URL))
@@ -189,4 +173,18 @@ func TestSuspendedWhileSigning(t *testing.T) {
 	if len(logs.Records) != 1 || logs.Records[0].Status != "denied" || logs.Records[0].ErrorCode != "keypair_not_active" {
 		t.Fatalf("signature log: %+v, want one denied row", logs.Records)
 	}
+}
+
+// relayTSA passes a time-stamp request on to other's TSA and its answer
+// back: an external TSA over plain HTTP.
+func relayTSA(w http.ResponseWriter, r *http.Request, other *servertest.Env) {
+	resp, err := other.HTTPClient(nil).Post(other.URL+"/tsa", r.Header.Get("Content-Type"), r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
 }
