@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/signet-project/signet/internal/client"
 	"github.com/signet-project/signet/internal/peercred"
 )
 
@@ -30,7 +31,7 @@ func Listen(path string, log *slog.Logger) (net.Listener, error) {
 		return nil, errors.New("the signet agent runs on Linux only: it must know who connects (SO_PEERCRED)")
 	}
 	dir := filepath.Dir(path)
-	if err := privateDir(dir); err != nil {
+	if err := client.PrivateDir(dir, 0o077); err != nil {
 		return nil, err
 	}
 	lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
@@ -109,29 +110,6 @@ func (l *socketListener) remove() error {
 		return fmt.Errorf("%s is no longer this agent's socket; left alone", l.path)
 	}
 	return os.Remove(l.path)
-}
-
-// privateDir makes dir (0700) when missing and checks that it belongs to
-// the user and is closed to group and others.
-func privateDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return err
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory", dir)
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
-		return fmt.Errorf("%s belongs to user %d, not to you: choose a directory of your own", dir, st.Uid)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("%s is open to other users (mode %04o): the socket's directory must be 0700 (chmod 700 %s)",
-			dir, fi.Mode().Perm(), dir)
-	}
-	return nil
 }
 
 // peerListener accepts connections from processes of its own user only.

@@ -10,7 +10,12 @@ import (
 // privateDir makes dir (mode 0700) if it is missing, and refuses one that
 // another user owns or that group or others may write: files kept there
 // (TLS sessions, key lists) must not be planted or swapped by anyone else.
-func privateDir(dir string) error {
+func privateDir(dir string) error { return PrivateDir(dir, 0o022) }
+
+// PrivateDir makes dir (mode 0700) if it is missing, and refuses one that
+// another user owns or whose mode has any of the bits in open (0o022: group
+// or others may write; 0o077: they may do anything).
+func PrivateDir(dir string, open os.FileMode) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -22,10 +27,10 @@ func privateDir(dir string) error {
 	switch {
 	case !fi.IsDir():
 		return fmt.Errorf("%s is not a directory", dir)
-	case fi.Mode().Perm()&0o022 != 0:
-		return fmt.Errorf("%s may be written by group or others (mode %v): chmod 700 it", dir, fi.Mode().Perm())
+	case fi.Mode().Perm()&open != 0:
+		return fmt.Errorf("%s is open to other users (mode %04o): chmod 700 %s", dir, fi.Mode().Perm(), dir)
 	case ok && int(st.Uid) != os.Geteuid():
-		return fmt.Errorf("%s belongs to user %d, not to this one", dir, st.Uid)
+		return fmt.Errorf("%s belongs to user %d, not to you: choose a directory of your own", dir, st.Uid)
 	}
 	return nil
 }
