@@ -34,7 +34,7 @@ func (f *logFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.kind, "type", "signature", "signature or audit")
 	fl.StringVar(&f.from, "from", "", "records at or after this time: RFC 3339, or a duration ago such as 24h")
 	fl.StringVar(&f.to, "to", "", "records before this time: RFC 3339, or a duration ago")
-	fl.StringVar(&f.user, "user", "", "signature log: user ID")
+	fl.StringVar(&f.user, "user", "", "signature log: user ID or name")
 	fl.StringVar(&f.keypair, "keypair", "", "signature log: keypair alias or ID")
 	fl.StringVar(&f.status, "status", "", "signature log: signed, denied or failed")
 	fl.StringVar(&f.release, "release-id", "", "signature log: release ID")
@@ -46,7 +46,7 @@ func (f *logFlags) register(cmd *cobra.Command) {
 		}
 		return pflag.NormalizedName(name)
 	})
-	fl.StringVar(&f.actor, "actor", "", "audit log: actor (user) ID")
+	fl.StringVar(&f.actor, "actor", "", "audit log: actor (user) ID or name")
 	fl.StringVar(&f.action, "action", "", "audit log: action, e.g. Generate, Sign, Suspend")
 	fl.StringVar(&f.resType, "resource-type", "", "audit log: resource type, e.g. Keypair, Token, User")
 	fl.StringVar(&f.resource, "resource", "", "audit log: resource ID")

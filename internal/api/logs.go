@@ -81,11 +81,19 @@ func (a *API) listSignatures(w http.ResponseWriter, r *http.Request, p policy.Pr
 	if err != nil {
 		return err
 	}
-	if err := errors.Join(idParams(q, "after", "user", "keypair", "release"),
+	if err := errors.Join(idParams(q, "after", "release"),
 		oneOf(q, "status", siglog.StatusSigned, siglog.StatusDenied, siglog.StatusFailed)); err != nil {
 		return err
 	}
-	f := siglog.Filter{From: from, To: to, UserID: q.Get("user"), KeypairID: q.Get("keypair"),
+	user, err := a.userID(r.Context(), "user", q.Get("user"))
+	if err != nil {
+		return err
+	}
+	kpID, err := a.keypairID(r.Context(), q.Get("keypair"))
+	if err != nil {
+		return err
+	}
+	f := siglog.Filter{From: from, To: to, UserID: user, KeypairID: kpID,
 		Status: q.Get("status"), ReleaseID: q.Get("release"), After: q.Get("after"), Limit: limit}
 	if format != "" {
 		return exportLog(w, "signatures", format, signatureHeader, signatureRow, func(after string) ([]*siglog.Record, string, error) {
@@ -135,7 +143,11 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request, p policy.Princip
 	if err := oneOf(q, "result", audit.Allowed, audit.Denied); err != nil {
 		return err
 	}
-	f := audit.Filter{From: from, To: to, ActorID: q.Get("actor"), Action: q.Get("action"), Type: q.Get("type"),
+	actor, err := a.userID(r.Context(), "actor", q.Get("actor"))
+	if err != nil {
+		return err
+	}
+	f := audit.Filter{From: from, To: to, ActorID: actor, Action: q.Get("action"), Type: q.Get("type"),
 		ResourceID: q.Get("resource"), Result: q.Get("result"), AfterSeq: after, Limit: limit}
 	if format != "" {
 		return exportLog(w, "audit", format, auditHeader, auditRow, func(after string) ([]*audit.Event, string, error) {

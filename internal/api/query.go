@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -58,4 +60,32 @@ func idParams(q url.Values, names ...string) error {
 		}
 	}
 	return nil
+}
+
+// userID resolves a filter naming a user by id or name to the id the logs
+// record; "" stays "".
+func (a *API) userID(ctx context.Context, param, ref string) (string, error) {
+	if ref == "" {
+		return "", nil
+	}
+	id, err := a.Identity.UserID(ctx, ref)
+	if e := errs.As(err); err != nil && e.Status == http.StatusNotFound {
+		return "", errs.BadRequest("invalid_"+param, "%s: no user with id or name %q", param, ref)
+	}
+	return id, err
+}
+
+// keypairID resolves a filter naming a keypair by id or alias to its id.
+func (a *API) keypairID(ctx context.Context, ref string) (string, error) {
+	if ref == "" {
+		return "", nil
+	}
+	kp, err := a.Keypairs.Get(ctx, ref)
+	if e := errs.As(err); err != nil && e.Status == http.StatusNotFound {
+		return "", errs.BadRequest("invalid_keypair", "keypair: no keypair with id or alias %q", ref)
+	}
+	if err != nil {
+		return "", err
+	}
+	return kp.ID, nil
 }

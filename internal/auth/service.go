@@ -103,6 +103,16 @@ func (s *Service) user(ctx context.Context, ref string) (*User, error) {
 	return u, nil
 }
 
+// UserID resolves a user's id or name to the id (404 user_not_found). It
+// tells no more than the logs it filters show.
+func (s *Service) UserID(ctx context.Context, ref string) (string, error) {
+	u, err := s.user(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	return u.ID, nil
+}
+
 // roleDefs returns every role a user may be given: built-in and custom.
 func (s *Service) roleDefs(ctx context.Context) (map[string]policy.Role, error) {
 	custom, err := s.Store.ListRoles(ctx)
