@@ -184,6 +184,9 @@ func pemHint(data string, err error) string {
 func algorithmOf(key crypto.Signer) (keys.Algorithm, error) {
 	switch k := key.(type) {
 	case *rsa.PrivateKey:
+		if n := k.N.BitLen(); n != 2048 && n != 3072 && n != 4096 {
+			return keys.Algorithm{}, errs.BadRequest("invalid_key_size", "the imported RSA key has %d bits; Signet takes RSA keys of 2048, 3072 or 4096 bits", n)
+		}
 		return keys.Algorithm{Type: sigalg.RSA, Bits: k.N.BitLen()}, nil
 	case *ecdsa.PrivateKey:
 		return keys.Algorithm{Type: sigalg.ECDSA, Curve: k.Curve.Params().Name}, nil
