@@ -43,7 +43,6 @@ func Dialect() sqlstore.Dialect {
 		Classify:       classify,
 		LockHead:       `SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`,
 		LockMigrations: fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, migrationLockKey),
-		ShareLock:      ` FOR SHARE`,
 		Migrations:     migrations.Postgres(),
 	}
 }

@@ -25,10 +25,6 @@ type Dialect struct {
 	// LockMigrations, when set, runs first in each migration transaction so
 	// that nodes starting together apply each migration once.
 	LockMigrations string
-	// ShareLock is appended to a SELECT of one row to hold it against
-	// updates until the transaction ends: " FOR SHARE" on PostgreSQL, empty
-	// on SQLite, whose write transaction already excludes other writers.
-	ShareLock string
 	// Migrations holds the NNNN_name.sql files.
 	Migrations fs.FS
 }

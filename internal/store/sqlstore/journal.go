@@ -60,23 +60,28 @@ func (db *DB) WriteBatch(ctx context.Context, batch []journal.Entry) error {
 				return err
 			}
 		}
-		if err := db.checkKeypairs(ctx, tx, batch); err != nil {
+		// The events first: they take the audit chain head, which every
+		// suspension, deletion and rotation also takes in its transaction,
+		// after its keypair update. Read after it, a keypair's state is
+		// final for this batch: a change committed before is seen, and one
+		// not yet committed waits for this batch, which then came first.
+		if err := db.appendEvents(ctx, tx, evs); err != nil {
 			return err
 		}
-		if err := db.insertSignatures(ctx, tx, recs); err != nil {
+		if err := db.checkKeypairs(ctx, tx, batch, len(evs) > 0); err != nil {
 			return err
 		}
-		return db.appendEvents(ctx, tx, evs)
+		return db.insertSignatures(ctx, tx, recs)
 	})
 }
 
 // checkKeypairs reads, in tx, the keypairs of the batch's signed records
 // (one query per batch): each found must still be active (else
 // journal.ErrKeyInactive), and a CheckGeneration entry's at the
-// signature's generation (else journal.ErrKeyRotated). On PostgreSQL the
-// rows are share-locked, so a suspension or rotation waits for this
-// transaction to end.
-func (db *DB) checkKeypairs(ctx context.Context, tx *sql.Tx, batch []journal.Entry) error {
+// signature's generation (else journal.ErrKeyRotated). It takes the audit
+// chain head first unless headHeld (see WriteBatch): no row lock, so a
+// busy keypair never holds off its own suspension.
+func (db *DB) checkKeypairs(ctx context.Context, tx *sql.Tx, batch []journal.Entry, headHeld bool) error {
 	var ids []any
 	for _, e := range batch {
 		if sig := e.Signature; sig != nil && sig.Status == siglog.StatusSigned && !slices.Contains(ids, any(sig.KeypairID)) {
@@ -86,7 +91,14 @@ func (db *DB) checkKeypairs(ctx context.Context, tx *sql.Tx, batch []journal.Ent
 	if len(ids) == 0 {
 		return nil
 	}
-	q := `SELECT id, state, generation FROM keypairs WHERE id IN (?` + strings.Repeat(",?", len(ids)-1) + `)` + db.d.ShareLock
+	if !headHeld {
+		var seq int64
+		var hash []byte
+		if err := db.txQueryRow(ctx, tx, db.d.LockHead).Scan(&seq, bytesCol{&hash}); err != nil {
+			return db.wrap(err, "locking the chain head")
+		}
+	}
+	q := `SELECT id, state, generation FROM keypairs WHERE id IN (?` + strings.Repeat(",?", len(ids)-1) + `)`
 	rows, err := tx.QueryContext(ctx, db.d.rebind(q), ids...)
 	if err != nil {
 		return db.wrap(err, "checking the keypairs of %d signatures", len(ids))
