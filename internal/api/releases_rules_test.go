@@ -540,6 +540,12 @@ func TestReleaseKeypairAccess(t *testing.T) {
 				t.Errorf("emptying %s: %s", field, r)
 			}
 		}
+		// An approver (a team lead, without release.request) edits the
+		// keypairs of a release it may edit; resending them is no question.
+		tl := env.NewUser(t, "tl", "team_lead")
+		generate(t, env, env.Lead, map[string]any{"alias": "open2", "algorithm": "ecdsa"})
+		env.MustDo(t, tl, "PATCH", "/api/v1/releases/"+rel.ID, map[string]any{"keypairs": []string{"open", "open2"}}, 200)
+		env.MustDo(t, dev, "PATCH", "/api/v1/releases/"+rel.ID, map[string]any{"keypairs": []string{"open", "open2"}, "note": "same"}, 200)
 		env.MustDo(t, env.Lead, "POST", "/api/v1/releases/"+rel.ID+"/close", nil, 200)
 		createRelease(t, env, ally, body("locked"), 201)
 	})

@@ -138,18 +138,11 @@ func Authorize(p Principal, req Request, now time.Time) Decision {
 	if assignedOnly && kp == nil {
 		return deny("keypair_not_assigned", "permission sign.assigned: "+p.Name+" signs only with keypairs assigned to them")
 	}
-	if kp == nil || (act != Sign && act != CertGenerate && act != ReleaseRequest) {
+	if kp == nil || (act != Sign && act != CertGenerate) {
 		return Decision{Allow: true}
 	}
-	assigned := slices.Contains(kp.AllowedUsers, p.UserID) ||
-		slices.ContainsFunc(p.Groups, func(g string) bool { return slices.Contains(kp.AllowedGroups, g) })
+	assigned := kp.assignedTo(p)
 	switch {
-	case act == ReleaseRequest && kp.Access == "restricted" && !assigned && !p.grantsIn(ReleaseManage, team):
-		// A release holding a keypair caps and gates its signatures: only
-		// someone who may sign with it, or who manages releases, asks.
-		return deny("keypair_access_denied", "keypair is restricted and "+p.Name+
-			" is not among its allowed users or groups: only they, or a holder of release.manage, put it in a release")
-	case act == ReleaseRequest:
 	case kp.Access == "restricted" && !assigned:
 		return deny("keypair_access_denied", "keypair is restricted and "+p.Name+" is not among its allowed users or groups")
 	case assignedOnly && !assigned:
@@ -165,6 +158,12 @@ func Authorize(p Principal, req Request, now time.Time) Decision {
 		return deny("keypair_suspended", "keypair is suspended")
 	}
 	return signWindow(kp, req.Release)
+}
+
+// assignedTo reports whether p is among kp's allowed users or groups.
+func (kp *Keypair) assignedTo(p Principal) bool {
+	return slices.Contains(kp.AllowedUsers, p.UserID) ||
+		slices.ContainsFunc(p.Groups, func(g string) bool { return slices.Contains(kp.AllowedGroups, g) })
 }
 
 // team returns the team of the resource, or "" when teams are off.

@@ -127,38 +127,37 @@ func TestDisabled(t *testing.T) {
 	}
 }
 
-// TestReleaseRequestKeypairAccess: putting a keypair in a release caps and
-// gates its signatures, so a restricted keypair goes in only by someone
-// who may sign with it or who manages releases; a keypair of a team only
-// by its members.
-func TestReleaseRequestKeypairAccess(t *testing.T) {
+// TestReleaseKeypair: putting a keypair in a release caps and gates its
+// signatures, so a restricted keypair goes in only by someone who may sign
+// with it or who manages releases there; open keypairs are no question.
+func TestReleaseKeypair(t *testing.T) {
 	dev := Principal{UserID: "d", Name: "dev", Roles: []string{RoleDeveloper}, Groups: []string{"ship"}}
 	lead := Principal{UserID: "l", Name: "lead", Roles: []string{RoleLead}}
+	teamLead := Principal{UserID: "t", Name: "tl", Roles: []string{RoleTeamLead}}
+	blueManager := Principal{UserID: "m", Name: "m", TeamsOn: true, Teams: map[string][]string{"blue": {RoleLead}}}
 	restricted := func(users, groups []string) *Keypair {
 		return &Keypair{ID: "k", State: "active", Status: "online", Access: "restricted", AllowedUsers: users, AllowedGroups: groups}
 	}
-	teamed := func(p Principal) Principal {
-		p.TeamsOn, p.Teams = true, map[string][]string{"blue": nil}
-		return p
-	}
 	for _, tc := range []struct {
-		name string
-		p    Principal
-		kp   *Keypair
-		code string // "" for allowed
+		name  string
+		p     Principal
+		kp    *Keypair
+		team  string
+		allow bool
 	}{
-		{"open keypair", dev, &Keypair{ID: "k", State: "active", Access: "open"}, ""},
-		{"restricted, not allowed", dev, restricted([]string{"x"}, nil), "keypair_access_denied"},
-		{"restricted, allowed user", dev, restricted([]string{"d"}, nil), ""},
-		{"restricted, allowed group", dev, restricted(nil, []string{"ship"}), ""},
-		{"restricted, release manager", lead, restricted(nil, nil), ""},
-		{"suspended keypair (signing rules do not apply)", dev, &Keypair{ID: "k", State: "suspended", Access: "open"}, ""},
-		{"keypair of another team", teamed(dev), &Keypair{ID: "k", State: "active", Access: "open", Team: "red"}, "team_access_denied"},
-		{"keypair of one's team", teamed(dev), &Keypair{ID: "k", State: "active", Access: "open", Team: "blue"}, ""},
+		{"open keypair", dev, &Keypair{ID: "k", Access: "open"}, "", true},
+		{"open keypair, team lead (no release.request)", teamLead, &Keypair{ID: "k", Access: "open"}, "", true},
+		{"restricted, not allowed", dev, restricted([]string{"x"}, nil), "", false},
+		{"restricted, allowed user", dev, restricted([]string{"d"}, nil), "", true},
+		{"restricted, allowed group", dev, restricted(nil, []string{"ship"}), "", true},
+		{"restricted, release manager", lead, restricted(nil, nil), "", true},
+		{"restricted, team lead (approver, not manager)", teamLead, restricted(nil, nil), "", false},
+		{"restricted, manager in the release's team", blueManager, restricted(nil, nil), "blue", true},
+		{"restricted, manager of another team", blueManager, restricted(nil, nil), "red", false},
 	} {
-		d := Authorize(tc.p, Request{Action: ReleaseRequest, Keypair: tc.kp}, now)
-		if d.Allow != (tc.code == "") || d.Code != tc.code {
-			t.Errorf("%s: %+v, want code %q", tc.name, d, tc.code)
+		d := ReleaseKeypair(tc.p, tc.kp, tc.team)
+		if d.Allow != tc.allow || (!d.Allow && d.Code != "keypair_access_denied") {
+			t.Errorf("%s: %+v, want allow %v", tc.name, d, tc.allow)
 		}
 	}
 }

@@ -54,3 +54,20 @@ func (r *Release) label() string {
 	}
 	return r.ID
 }
+
+// ReleaseKeypair decides whether p may put kp in a release of team
+// releaseTeam, beyond the right to create or edit that release (decided
+// apart, by Authorize): a release caps and gates its keypairs' signatures,
+// so a restricted keypair goes in only by one of its allowed users or
+// groups, or by a holder of release.manage where the release is.
+func ReleaseKeypair(p Principal, kp *Keypair, releaseTeam string) Decision {
+	team := ""
+	if p.TeamsOn {
+		team = releaseTeam
+	}
+	if kp.Access != "restricted" || kp.assignedTo(p) || p.grantsIn(ReleaseManage, team) {
+		return Decision{Allow: true}
+	}
+	return deny("keypair_access_denied", "keypair is restricted and "+p.Name+
+		" is not among its allowed users or groups: only they, or a holder of release.manage, put it in a release")
+}

@@ -75,7 +75,7 @@ func (s *Service) Create(ctx context.Context, p policy.Principal, req CreateRequ
 		return nil, err
 	}
 	var err error
-	if r.Keypairs, err = s.keypairs(ctx, p, target(action, r), r.Type, req.Keypairs); err != nil {
+	if r.Keypairs, err = s.keypairs(ctx, p, r, target(action, r), req.Keypairs); err != nil {
 		return nil, err
 	}
 	if len(req.Participants) == 0 {
@@ -116,22 +116,25 @@ func (s *Service) approvals(ctx context.Context) (int, error) {
 	return set.WithDefaults().ReleaseApprovals, nil
 }
 
-// keypairs resolves refs to ids; test releases take test keypairs only, and
-// offline keypairs need an offline release. p must be allowed to put each
-// keypair in a release (a restricted one: among its signers, or a release
-// manager); a refusal is audited against t.
-func (s *Service) keypairs(ctx context.Context, p policy.Principal, t guard.Target, typ string, refs []string) ([]string, error) {
+// keypairs resolves refs to ids for r; test releases take test keypairs
+// only, and offline keypairs need an offline release. A keypair r does not
+// hold yet goes in only if policy.ReleaseKeypair lets p put it there; a
+// refusal is audited against t.
+func (s *Service) keypairs(ctx context.Context, p policy.Principal, r *Release, t guard.Target, refs []string) ([]string, error) {
 	if len(refs) == 0 {
 		return nil, errs.BadRequest("invalid_keypairs", "a release needs at least one keypair")
 	}
+	typ := r.Type
 	var ids []string
 	for _, ref := range refs {
 		kp, err := s.Keypairs.Get(ctx, ref)
 		if err != nil {
 			return nil, err
 		}
-		if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.ReleaseRequest, Keypair: kp.Facts()}, t); err != nil {
-			return nil, err
+		if !slices.Contains(r.Keypairs, kp.ID) {
+			if d := policy.ReleaseKeypair(p, kp.Facts(), r.Team); !d.Allow {
+				return nil, s.Guard.Deny(ctx, p, t, errs.Forbidden(d.Code, "%s", d.Reason))
+			}
 		}
 		switch {
 		case kp.State == keypair.StateDestroyed:

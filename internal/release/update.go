@@ -102,7 +102,7 @@ func (s *Service) apply(ctx context.Context, p policy.Principal, r *Release, u U
 	}
 	var err error
 	if u.Keypairs != nil {
-		if r.Keypairs, err = s.keypairs(ctx, p, target("Update", r), r.Type, u.Keypairs); err != nil {
+		if r.Keypairs, err = s.keypairs(ctx, p, r, target("Update", r), u.Keypairs); err != nil {
 			return err
 		}
 	}
