@@ -140,7 +140,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request, p policy.Princip
 			return errs.BadRequest("invalid_after", "after must be an audit sequence number, got %q", s)
 		}
 	}
-	if err := oneOf(q, "result", audit.Allowed, audit.Denied); err != nil {
+	if err := oneOf(q, "result", audit.Allowed, audit.Denied, audit.Failed); err != nil {
 		return err
 	}
 	actor, err := a.userID(r.Context(), "actor", q.Get("actor"))

@@ -62,11 +62,19 @@ func idParams(q url.Values, names ...string) error {
 	return nil
 }
 
-// userID resolves a filter naming a user by id or name to the id the logs
-// record; "" stays "".
+// signetdActors are the actor ids signetd's own work is logged under (its
+// jobs, and the local administrator commands).
+var signetdActors = []string{"system", "local-admin"}
+
+// userID resolves a filter naming a user by name to the id the logs
+// record. An id (a UUID, also of a deleted user) and signetd's own actors
+// pass as they are; "" stays "".
 func (a *API) userID(ctx context.Context, param, ref string) (string, error) {
-	if ref == "" {
-		return "", nil
+	if ref == "" || slices.Contains(signetdActors, ref) {
+		return ref, nil
+	}
+	if _, err := uuid.Parse(ref); err == nil {
+		return ref, nil
 	}
 	id, err := a.Identity.UserID(ctx, ref)
 	if e := errs.As(err); err != nil && e.Status == http.StatusNotFound {

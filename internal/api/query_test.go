@@ -46,6 +46,12 @@ func TestQueryRefusals(t *testing.T) {
 		t.Errorf("signatures of keypair named, by alias: %+v", page.Records)
 	}
 	env.MustDo(t, env.Lead, "GET", "/api/v1/logs/audit?actor="+env.Lead.Name, nil, 200)
+	// signetd's own actors, ids of users who may be gone, and every result.
+	for _, path := range []string{"/api/v1/logs/audit?actor=system", "/api/v1/logs/audit?actor=local-admin",
+		"/api/v1/logs/audit?actor=0190c0de-0000-7000-8000-000000000001", "/api/v1/logs/audit?result=failed",
+		"/api/v1/logs/signatures?user=0190c0de-0000-7000-8000-000000000001"} {
+		env.MustDo(t, env.Lead, "GET", path, nil, 200)
+	}
 	for _, path := range []string{"/api/v1/keypairs?state=active&limit=5", "/api/v1/releases?status=approved",
 		"/api/v1/logs/signatures?status=signed", "/api/v1/logs/audit?result=denied&after=3"} {
 		env.MustDo(t, env.Lead, "GET", path, nil, 200)

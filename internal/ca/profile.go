@@ -221,10 +221,11 @@ func (d Duration) String() string {
 // inside time.Duration's 292.
 const MaxDuration = 200 * Year
 
-// ParseDuration reads "25y", "90d", "36h" or a Go duration such as "90m",
-// from one minute to MaxDuration.
+// ParseDuration reads "25y", "90d", "36h" or a Go duration such as "90m":
+// positive, at most MaxDuration. (Callers set their own floors: stored
+// profiles may hold short validities.)
 func ParseDuration(s string) (Duration, error) {
-	bad := fmt.Errorf("%q is not a duration from 1m to 200y such as 25y, 90d or 36h", s)
+	bad := fmt.Errorf("%q is not a positive duration of at most 200y such as 25y, 90d or 36h", s)
 	var d time.Duration
 	if num, ok := strings.CutSuffix(s, "y"); ok {
 		d = scaled(num, Year)
@@ -236,7 +237,7 @@ func ParseDuration(s string) (Duration, error) {
 			return Duration{}, bad
 		}
 	}
-	if d < time.Minute || d > MaxDuration {
+	if d <= 0 || d > MaxDuration {
 		return Duration{}, bad
 	}
 	return Duration{d}, nil

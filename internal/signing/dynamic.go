@@ -17,13 +17,19 @@ const claimWait = 5 * time.Second
 // claim takes the one signature of a per-signature keypair's current
 // generation, waiting for the next generation while another request holds
 // it. A claim left by a request that died is broken by rotating after
-// claimWait. It returns the keypair at the claimed generation.
-func (s *Service) claim(ctx context.Context, p policy.Principal, kp *keypair.Keypair, n int) (*keypair.Keypair, error) {
+// claimWait. It returns the keypair at the claimed generation. With pinned
+// set, it claims only that generation: once the keypair is past it, the
+// request is refused (409) without claiming another.
+func (s *Service) claim(ctx context.Context, p policy.Principal, kp *keypair.Keypair, n, pinned int) (*keypair.Keypair, error) {
 	if n != 1 {
 		return kp, errs.BadRequest("batch_not_allowed", "keypair %s is replaced after every signature: sign one digest per request", kp.Alias)
 	}
 	deadline := time.Now().Add(claimWait)
 	for {
+		if pinned != 0 && kp.Generation != pinned {
+			return kp, errs.Conflict("keypair_rotated", "keypair %s moved on to generation %d, not the %d asked for: its key is replaced after every signature; read it again",
+				kp.Alias, kp.Generation, pinned)
+		}
 		ok, err := s.Keypairs.Store.ClaimGeneration(ctx, kp.ID, kp.Generation)
 		if err != nil {
 			return kp, errs.Internal(err)

@@ -111,16 +111,10 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 			"keypair %s is at generation %d, not the %d asked for: its key was replaced; read it again", kp.Alias, kp.Generation, r.Generation))
 	}
 	if kp.RotatePerSignature {
-		if kp, err = s.claim(ctx, p, kp, len(r.Items)); err != nil {
+		if kp, err = s.claim(ctx, p, kp, len(r.Items), r.Generation); err != nil {
 			return nil, nil, s.refuse(ctx, p, r, kp, outcome, err)
 		}
 		defer s.rotateAfterUse(ctx, kp)
-		// The claim may have moved on to a newer generation than the one
-		// the caller pinned: refuse rather than sign with another key.
-		if r.Generation != 0 && r.Generation != kp.Generation {
-			return nil, nil, s.refuse(ctx, p, r, kp, outcome, errs.Conflict("keypair_rotated",
-				"keypair %s moved on to generation %d, not the %d asked for: its key is replaced after every signature; read it again", kp.Alias, kp.Generation, r.Generation))
-		}
 	}
 	if r.Timestamp && s.Stamper == nil {
 		return nil, nil, s.refuse(ctx, p, r, kp, outcome, errNoStamper)
