@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/signet-project/signet/internal/client"
+	"github.com/signet-project/signet/internal/label"
 	"github.com/signet-project/signet/internal/sigalg"
 	"github.com/spf13/cobra"
 )
@@ -255,7 +256,7 @@ func (p *plan) items(ins []*input) ([]client.BatchItem, error) {
 			send = msg
 		}
 		p.signed[i] = send
-		items[i] = client.BatchItem{Hash: send, FileName: in.name, FileSize: in.size}
+		items[i] = client.BatchItem{Hash: send, FileName: label.Clean(in.name, label.MaxFileName), FileSize: in.size}
 	}
 	return items, nil
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/signet-project/signet/internal/label"
 	"github.com/signet-project/signet/internal/policy"
 	"github.com/signet-project/signet/internal/signing"
 )
@@ -88,7 +89,7 @@ func (a *API) signBatch(w http.ResponseWriter, r *http.Request, p policy.Princip
 
 func (a *API) signAll(r *http.Request, p policy.Principal, req signing.Request) ([]signAnswer, error) {
 	if req.Tool == "" {
-		req.Tool = signing.ToolOf(r.UserAgent())
+		req.Tool = label.Clean(r.UserAgent(), label.MaxTool)
 	}
 	res, kp, err := a.Signing.Sign(r.Context(), p, req)
 	if err != nil {

@@ -1,18 +1,8 @@
 package signing
 
 import (
-	"strings"
-	"unicode"
-	"unicode/utf8"
-
 	"github.com/signet-project/signet/internal/errs"
-)
-
-// Bounds of what a request says about itself, which the signature log
-// keeps and shows.
-const (
-	MaxToolLen     = 200
-	MaxFileNameLen = 1024
+	"github.com/signet-project/signet/internal/label"
 )
 
 // checkLabels refuses what the signature log must not keep as given: a
@@ -23,11 +13,11 @@ func checkLabels(r Request) error {
 	if r.Generation < 0 {
 		return errs.BadRequest("invalid_generation", "generation is a key generation, 1 or more (0 or absent: any), got %d", r.Generation)
 	}
-	if err := printable("tool", r.Tool, MaxToolLen); err != nil {
+	if err := clean("tool", r.Tool, label.MaxTool); err != nil {
 		return err
 	}
 	for i, it := range r.Items {
-		if err := printable("file_name", it.FileName, MaxFileNameLen); err != nil {
+		if err := clean("file_name", it.FileName, label.MaxFileName); err != nil {
 			return itemErr(len(r.Items), i, err)
 		}
 		if it.FileSize < 0 {
@@ -37,12 +27,9 @@ func checkLabels(r Request) error {
 	return nil
 }
 
-func printable(field, s string, most int) error {
-	switch {
-	case len(s) > most:
-		return errs.BadRequest("invalid_"+field, "%s is at most %d bytes, got %d", field, most, len(s))
-	case !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return errs.BadRequest("invalid_"+field, "%s must be UTF-8 text without control characters", field)
+func clean(field, s string, most int) error {
+	if !label.IsClean(s, most) {
+		return errs.BadRequest("invalid_"+field, "%s must be UTF-8 text without control characters, at most %d bytes", field, most)
 	}
 	return nil
 }
@@ -53,20 +40,4 @@ func itemErr(n, i int, err error) error {
 	}
 	e := errs.As(err)
 	return errs.BadRequest(e.Code, "item %d: %s", i, e.Message)
-}
-
-// ToolOf is a tool name for the log from a User-Agent header: control
-// characters dropped, cut to MaxToolLen bytes on a character boundary.
-func ToolOf(ua string) string {
-	ua = strings.Map(func(c rune) rune {
-		if unicode.IsControl(c) || c == utf8.RuneError {
-			return -1
-		}
-		return c
-	}, ua)
-	for len(ua) > MaxToolLen {
-		_, size := utf8.DecodeLastRuneInString(ua)
-		ua = ua[:len(ua)-size]
-	}
-	return ua
 }
