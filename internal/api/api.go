@@ -17,6 +17,7 @@ import (
 	"github.com/signet-project/signet/internal/audit"
 	"github.com/signet-project/signet/internal/auth"
 	"github.com/signet-project/signet/internal/ca"
+	"github.com/signet-project/signet/internal/errs"
 	"github.com/signet-project/signet/internal/guard"
 	"github.com/signet-project/signet/internal/keypair"
 	"github.com/signet-project/signet/internal/policy"
@@ -56,6 +57,9 @@ type Deps struct {
 	Ready   func(ctx context.Context) map[string]error
 	Metrics *Metrics
 	MaxBody int64
+	// ClientCAs are the CAs client certificates must chain to (the TLS
+	// configuration's); nil: no client certificates are asked for.
+	ClientCAs *x509.CertPool
 }
 
 // API serves the REST API.
@@ -109,7 +113,10 @@ func (a *API) wrap(rt Route) http.Handler {
 		var p policy.Principal
 		var err error
 		if rt.Auth {
-			p, _, err = a.Auth.AuthenticateRequest(r, peerCert(r))
+			var peer *x509.Certificate
+			if peer, err = a.peerCert(r); err == nil {
+				p, _, err = a.Auth.AuthenticateRequest(r, peer)
+			}
 			if err == nil {
 				r = r.WithContext(request.WithPrincipal(r.Context(), p))
 			}
@@ -132,14 +139,29 @@ func (a *API) wrap(rt Route) http.Handler {
 }
 
 // peerCert is the client certificate the TLS handshake proved the client
-// holds the key of; whether Signet issued it, to whom, and whether it is
-// still valid, the authenticator decides from the store (see the server's
-// tls.RequestClientCert).
-func peerCert(r *http.Request) *x509.Certificate {
+// holds the key of (see the server's tls.RequestClientCert). Its chain must
+// lead to a client CA the server trusts now, its validity dates aside:
+// whether Signet issued it, to whom, and whether it has expired or been
+// revoked, the authenticator decides from the store, with clear errors.
+func (a *API) peerCert(r *http.Request) (*x509.Certificate, error) {
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
-		return nil
+		return nil, nil
 	}
-	return r.TLS.PeerCertificates[0]
+	certs := r.TLS.PeerCertificates
+	leaf := certs[0]
+	if a.ClientCAs == nil {
+		return leaf, nil
+	}
+	inter := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: a.ClientCAs, Intermediates: inter, CurrentTime: leaf.NotAfter,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	if err != nil {
+		return nil, errs.Unauthorized("client_certificate_unknown", "the client certificate was not issued by a client CA this server trusts")
+	}
+	return leaf, nil
 }
 
 // meta records the request id and client address in the context.

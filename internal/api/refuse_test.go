@@ -53,6 +53,16 @@ func testRefusals(t *testing.T, env *servertest.Env) {
 	nobody := env.NewUser(t, "nobody")
 	expired := &servertest.User{User: dev.User, Token: dev.Token, Client: env.HTTPClient(ptr(expiredCert(t, env, dev.User)))}
 	foreign := &servertest.User{User: dev.User, Token: dev.Token, Client: forcing(env, selfSigned(t))}
+	// Recorded as the user's (say its CA was trusted once), but of a CA the
+	// server no longer trusts.
+	stale := selfSigned(t)
+	stale.Leaf, _ = x509.ParseCertificate(stale.Certificate[0])
+	if err := env.Store.CreateClientCert(context.Background(), &auth.ClientCert{ID: "stale-" + dev.ID, UserID: dev.ID,
+		Serial: "07", Fingerprint: pki.Fingerprint(stale.Leaf), NotAfter: stale.Leaf.NotAfter.UTC().Truncate(time.Microsecond),
+		CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	untrusted := &servertest.User{User: dev.User, Token: dev.Token, Client: forcing(env, stale)}
 	huge := append([]byte(`{"sig_alg":"SHA256withECDSA","hash":"`), bytes.Repeat([]byte("A"), 2<<20)...)
 	huge = append(huge, `"}`...)
 
@@ -91,6 +101,7 @@ func testRefusals(t *testing.T, env *servertest.Env) {
 		{"client certificate of another user", otherCert, "ec", good, 401, "client_certificate_mismatch"},
 		{"expired client certificate", expired, "ec", good, 401, "client_certificate_expired"},
 		{"client certificate Signet did not issue", foreign, "ec", good, 401, "client_certificate_unknown"},
+		{"recorded client certificate of a CA no longer trusted", untrusted, "ec", good, 401, "client_certificate_unknown"},
 		{"no sign permission", nobody, "ec", good, 403, "permission_denied"},
 	}
 	for _, tt := range tests {

@@ -107,7 +107,8 @@ func New(o Options) *Server {
 	a := api.New(api.Deps{
 		Log: o.Log, Auth: authn, Keypairs: kps, Signing: sg, Releases: rel,
 		Logs: o.Store, Guard: g, Identity: id, CA: pk.ca, TSA: pk.tsa, Metrics: m, MaxBody: o.MaxBody,
-		Ready: func(ctx context.Context) map[string]error { return ready(ctx, o) },
+		Ready:     func(ctx context.Context) map[string]error { return ready(ctx, o) },
+		ClientCAs: o.ClientCAs,
 	})
 	tc := &tls.Config{
 		MinVersion:   o.MinTLS,
