@@ -5,12 +5,15 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -66,6 +69,9 @@ type Deps struct {
 type API struct {
 	Deps
 	log *slog.Logger
+
+	chained  sync.Map // [32]byte SHA-256 of a client certificate whose chain verified
+	nChained atomic.Int64
 }
 
 // New returns the API.
@@ -152,6 +158,10 @@ func (a *API) peerCert(r *http.Request) (*x509.Certificate, error) {
 	if a.ClientCAs == nil {
 		return leaf, nil
 	}
+	fp := sha256.Sum256(leaf.Raw)
+	if _, ok := a.chained.Load(fp); ok {
+		return leaf, nil
+	}
 	inter := x509.NewCertPool()
 	for _, c := range certs[1:] {
 		inter.AddCert(c)
@@ -161,8 +171,18 @@ func (a *API) peerCert(r *http.Request) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, errs.Unauthorized("client_certificate_unknown", "the client certificate was not issued by a client CA this server trusts")
 	}
+	// Remembered for the next requests (the pool does not change while
+	// the server runs); a bounded set, emptied when full.
+	if a.nChained.Add(1) > maxChained {
+		a.chained.Clear()
+		a.nChained.Store(1)
+	}
+	a.chained.Store(fp, struct{}{})
 	return leaf, nil
 }
+
+// maxChained bounds the client certificates whose chain is remembered.
+const maxChained = 4096
 
 // meta records the request id and client address in the context.
 func (a *API) meta(next http.Handler) http.Handler {
