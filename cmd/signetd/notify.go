@@ -9,6 +9,7 @@ import (
 
 	"github.com/signet-project/signet/internal/config"
 	"github.com/signet-project/signet/internal/notify"
+	"github.com/signet-project/signet/internal/pki"
 	"github.com/signet-project/signet/internal/server"
 )
 
@@ -90,6 +91,20 @@ func pkiOptions(c config.Config) (server.PKIOptions, error) {
 			return o, fmt.Errorf("pki.tsa_policy: %w", err)
 		}
 		o.TSAPolicy = oid
+	}
+	if p.TimestampRoots != "" {
+		data, err := os.ReadFile(p.TimestampRoots)
+		if err != nil {
+			return o, fmt.Errorf("pki.timestamp_roots: %w", err)
+		}
+		certs, err := pki.ParseCertificatesPEM(data)
+		if err != nil {
+			return o, fmt.Errorf("pki.timestamp_roots %s: %w", p.TimestampRoots, err)
+		}
+		o.TimestampRoots = x509.NewCertPool()
+		for _, c := range certs {
+			o.TimestampRoots.AddCert(c)
+		}
 	}
 	return o, nil
 }

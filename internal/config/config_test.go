@@ -36,6 +36,7 @@ keys:
 		{"tls 1.1", "tls: {cert_file: a, key_file: b, min_version: '1.1'}\nstore: {path: x}\nkeys: {disk: {master_keys: [{id: a, env: X}], current: a}}", "min_version"},
 		{"bad driver", "tls: {cert_file: a, key_file: b}\nstore: {driver: mysql}\nkeys: {disk: {master_keys: [{id: a, env: X}], current: a}}", "store.driver"},
 		{"current missing", "tls: {cert_file: a, key_file: b}\nstore: {path: x}\nkeys: {disk: {master_keys: [{id: a, env: X}], current: b}}", "keys.disk.current"},
+		{"tsa roots without tsa urls", "tls: {cert_file: a, key_file: b}\nstore: {path: x}\nkeys: {disk: {master_keys: [{id: a, env: X}], current: a}}\npki: {timestamp_roots: r.pem}", "pki.timestamp_roots"},
 		{"hsm default without hsm", "tls: {cert_file: a, key_file: b}\nstore: {path: x}\nkeys: {default_storage: hsm, disk: {master_keys: [{id: a, env: X}], current: a}}", "keys.hsm is not configured"},
 	}
 	for _, tt := range tests {

@@ -24,7 +24,7 @@ func TestDocumentedExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the documented example does not parse: %v", err)
 	}
-	if len(c.PKI.TimestampURLs) == 0 || c.PKI.TSAPolicy == "" || len(c.Notify.Webhooks) == 0 {
+	if len(c.PKI.TimestampURLs) == 0 || c.PKI.TimestampRoots == "" || c.PKI.TSAPolicy == "" || len(c.Notify.Webhooks) == 0 {
 		t.Errorf("the example lost sections on the way: %+v", c)
 	}
 	if err := c.Validate(); err != nil {

@@ -30,6 +30,9 @@ type PKI struct {
 	// for a time-stamp use, in order, with failover; empty: Signet's own.
 	TimestampURLs    []string `yaml:"timestamp_urls,omitempty"`
 	TimestampRetries int      `yaml:"timestamp_retries,omitempty"` // per TSA, on transient errors
+	// TimestampRoots is a PEM file of the CAs the external TSAs'
+	// certificates must chain to; empty: any time-stamping certificate.
+	TimestampRoots string `yaml:"timestamp_roots,omitempty"`
 }
 
 // ParseOID parses a dotted object identifier such as "1.2.3.4".
@@ -79,5 +82,8 @@ func (p *PKI) validate(add func(string, ...any)) {
 	}
 	if p.TimestampRetries < 0 || p.TimestampRetries > 10 {
 		add("pki.timestamp_retries: from 0 to 10, got %d", p.TimestampRetries)
+	}
+	if p.TimestampRoots != "" && len(p.TimestampURLs) == 0 {
+		add("pki.timestamp_roots: set only with pki.timestamp_urls (Signet's own TSA needs none)")
 	}
 }

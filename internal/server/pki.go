@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/asn1"
 	"net"
 	"strings"
@@ -38,6 +39,9 @@ type PKIOptions struct {
 	// TimestampRetries is how many more times each external TSA is tried
 	// on a transient failure.
 	TimestampRetries int
+	// TimestampRoots, when set, are the CAs external TSAs' certificates
+	// must chain to.
+	TimestampRoots *x509.CertPool
 }
 
 // pkiLease names the lease under which one node runs the CA's jobs.
@@ -62,7 +66,7 @@ func newPKI(o Options, kps *keypair.Service, g *guard.Guard) *pkiParts {
 		Now: o.Now, Log: o.Store, Logger: o.Log}
 	p.stamper = &tsa.Stamper{Internal: p.tsa, InternalURL: func() string { return p.baseURL() + "/tsa" }}
 	if len(o.PKI.TimestampURLs) > 0 {
-		p.stamper.External = &tsa.Client{URLs: o.PKI.TimestampURLs, Retries: o.PKI.TimestampRetries}
+		p.stamper.External = &tsa.Client{URLs: o.PKI.TimestampURLs, Retries: o.PKI.TimestampRetries, Roots: o.PKI.TimestampRoots}
 	}
 	kps.Hooks = p.ca
 	return p

@@ -30,6 +30,10 @@ type Client struct {
 	Retries int           // extra attempts per URL (default 0)
 	Backoff time.Duration // wait before a retry (default 500ms)
 	HTTP    *http.Client  // default: 15s timeout
+	// Roots, when set, are the CAs a TSA's signing certificate must chain
+	// to (at the token's time, for time-stamping); without them any
+	// time-stamping certificate is taken, and verifiers judge it later.
+	Roots *x509.CertPool
 	// Sleep waits d or until ctx ends (tests inject it).
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -110,21 +114,37 @@ func (c *Client) try(ctx context.Context, url string, req []byte, h crypto.Hash,
 		return nil, false, errors.New("the token does not echo the nonce")
 	case len(ts.Certificates) == 0:
 		return nil, false, errors.New("the token carries no TSA certificate, so its signature cannot be checked")
-	case !forTimeStamping(ts.RawToken):
-		return nil, false, errors.New("the token's signing certificate is not for time-stamping (no timeStamping extended key usage)")
+	}
+	if err := c.checkSigner(ts.RawToken, ts.Time); err != nil {
+		return nil, false, err
 	}
 	return ts.RawToken, false, nil
 }
 
-// forTimeStamping reports whether the certificate that signed the token
-// has the timeStamping EKU, as RFC 3161 2.3 requires.
-func forTimeStamping(token []byte) bool {
+// checkSigner checks the certificate that signed the token: it has the
+// timeStamping EKU, as RFC 3161 2.3 requires, and with Roots set it chains
+// to one of them at the token's time.
+func (c *Client) checkSigner(token []byte, at time.Time) error {
 	p7, err := pkcs7.Parse(token)
 	if err != nil {
-		return false
+		return fmt.Errorf("bad token: %w", err)
 	}
 	signer := p7.GetOnlySigner()
-	return signer != nil && slices.Contains(signer.ExtKeyUsage, x509.ExtKeyUsageTimeStamping)
+	if signer == nil || !slices.Contains(signer.ExtKeyUsage, x509.ExtKeyUsageTimeStamping) {
+		return errors.New("the token's signing certificate is not for time-stamping (no timeStamping extended key usage)")
+	}
+	if c.Roots == nil {
+		return nil
+	}
+	inter := x509.NewCertPool()
+	for _, cert := range p7.Certificates {
+		inter.AddCert(cert)
+	}
+	if _, err := signer.Verify(x509.VerifyOptions{Roots: c.Roots, Intermediates: inter, CurrentTime: at,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
+		return fmt.Errorf("the TSA's certificate does not chain to pki.timestamp_roots: %w", err)
+	}
+	return nil
 }
 
 func (c *Client) backoff() time.Duration {

@@ -365,3 +365,19 @@ func TestClientRefusesNonTSACertificate(t *testing.T) {
 		t.Fatalf("a token signed by a TLS server certificate: %v", err)
 	}
 }
+
+// TestClientRoots: with trust anchors set, a token counts only if its TSA's
+// certificate chains to one of them.
+func TestClientRoots(t *testing.T) {
+	tt := newTSA(t)
+	srv := serve(t, authorityHandler(tt.Authority, nil))
+	digest := digestOf("signature bytes")
+	c := &Client{URLs: []string{srv.URL}, Roots: tt.roots()}
+	if _, _, err := c.Stamp(context.Background(), crypto.SHA256, digest); err != nil {
+		t.Fatalf("TSA under the configured root: %v", err)
+	}
+	c.Roots = newTSA(t).roots() // another hierarchy
+	if _, _, err := c.Stamp(context.Background(), crypto.SHA256, digest); err == nil || !strings.Contains(err.Error(), "timestamp_roots") {
+		t.Fatalf("TSA under another root: %v", err)
+	}
+}
