@@ -36,6 +36,9 @@ const DefaultTTL = 5 * time.Second
 // maxBody bounds a relayed request: a digest, or a short message for EdDSA.
 const maxBody = 1 << 20
 
+// maxLists bounds the listings kept (one per query).
+const maxLists = 64
+
 // Upstream is the server, as the agent reaches it.
 type Upstream interface {
 	Relay(ctx context.Context, method, pathQuery, contentType string, body []byte, userAgent string) (client.Answer, error)
@@ -114,6 +117,9 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	if s.ttl > 0 && ans.Status == http.StatusOK && cacheable(ans.Body) {
 		s.mu.Lock()
 		if s.epoch == epoch { // not forgotten meanwhile
+			if len(s.lists) >= maxLists {
+				clear(s.lists) // a few listings are kept; more are callers' own queries
+			}
 			s.lists[key] = listEntry{at: s.now(), ans: ans}
 		}
 		s.mu.Unlock()

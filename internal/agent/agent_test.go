@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -378,4 +379,23 @@ func (r *recorder) Relay(_ context.Context, method, pathQuery, _ string, _ []byt
 		return client.Answer{Status: 200, ContentType: "application/json", Body: []byte(`{"keypairs":[]}`)}, nil
 	}
 	return client.Answer{Status: 200, ContentType: "application/json", Body: []byte(`{"signature":"AA=="}`)}, nil
+}
+
+// TestKeptListsBounded: listings with ever new queries do not grow the
+// agent without end.
+func TestKeptListsBounded(t *testing.T) {
+	up := &recorder{}
+	sock, a := start(t, up)
+	c, _ := client.NewAgent(sock, "")
+	for i := range maxLists + 10 {
+		if _, err := c.Relay(context.Background(), "GET", fmt.Sprintf("/api/v1/keypairs?alias=k%d", i), "", nil, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.mu.Lock()
+	n := len(a.lists)
+	a.mu.Unlock()
+	if n > maxLists {
+		t.Errorf("%d listings kept, want at most %d", n, maxLists)
+	}
 }
