@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
+	"github.com/signet-project/signet/internal/auth"
 	"github.com/signet-project/signet/internal/config"
 	"github.com/signet-project/signet/internal/notify"
 	"github.com/signet-project/signet/internal/pki"
@@ -74,6 +76,16 @@ func notifyLookup(st server.Store) notify.Lookup {
 				return "", err
 			}
 			return kp.Alias, nil
+		},
+		Approvers: func(ctx context.Context, team, requester string) ([]string, error) {
+			us, err := auth.Approvers(ctx, st, team, requester, time.Now())
+			var addrs []string
+			for _, u := range us {
+				if u.Email != "" {
+					addrs = append(addrs, u.Email)
+				}
+			}
+			return addrs, err
 		},
 	}
 }

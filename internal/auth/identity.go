@@ -163,6 +163,9 @@ type IdentityStore interface {
 	DeleteRole(ctx context.Context, name string, ev *audit.Event) error
 	ListRoles(ctx context.Context) ([]*policy.Role, error)
 
+	// UserGrants returns every user's resolved grants, by user id.
+	UserGrants(ctx context.Context) (map[string]Grants, error)
+
 	// Settings returns the settings as stored (0 for a setting never set).
 	Settings(ctx context.Context) (Settings, error)
 	// UpdateSettings changes the settings u sets, and only those, with

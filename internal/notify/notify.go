@@ -54,6 +54,8 @@ type Event struct {
 	ID      string       `json:"id"`    // unique per event; the same on every retry
 	Time    time.Time    `json:"time"`
 	Release EventRelease `json:"release"`
+
+	approvers []string // e-mail addresses from Lookup.Approvers
 }
 
 // EventRelease is the release an event is about, with names resolved
@@ -72,6 +74,10 @@ type EventRelease struct {
 type Lookup struct {
 	UserName     func(ctx context.Context, id string) (string, error)
 	KeypairAlias func(ctx context.Context, id string) (string, error)
+	// Approvers returns the e-mail addresses of the users who may approve
+	// a release of team requested by requester (user id); they get the
+	// e-mail beside notify.smtp.to.
+	Approvers func(ctx context.Context, team, requester string) ([]string, error)
 }
 
 // Options configure a Notifier.
@@ -242,5 +248,13 @@ func (n *Notifier) event(ctx context.Context, r *release.Release) Event {
 		}
 		er.KeypairAliases = append(er.KeypairAliases, alias)
 	}
-	return Event{Event: EventApprovalRequested, ID: uuid.Must(uuid.NewV7()).String(), Time: n.o.Now().UTC(), Release: er}
+	ev := Event{Event: EventApprovalRequested, ID: uuid.Must(uuid.NewV7()).String(), Time: n.o.Now().UTC(), Release: er}
+	if f := n.o.Lookup.Approvers; f != nil && n.o.SMTP != nil {
+		addrs, err := f(ctx, r.Team, r.CreatedBy)
+		if err != nil {
+			n.o.Log.Warn("release approvers not found; mailing notify.smtp.to only", "release", r.ID, "err", err)
+		}
+		ev.approvers = addrs
+	}
+	return ev
 }

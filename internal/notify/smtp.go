@@ -56,7 +56,7 @@ func (s *SMTP) addr() string {
 
 // send delivers one message for ev over a fresh connection.
 func (s *SMTP) send(ctx context.Context, timeout time.Duration, ev Event) error {
-	from, to, err := s.addresses()
+	from, to, err := s.addresses(ev.approvers)
 	if err != nil {
 		return permanent{err}
 	}
@@ -134,19 +134,33 @@ func smtpErr(err error) error {
 	return err
 }
 
-// addresses parses From and To ("Name <a@b>" or "a@b").
-func (s *SMTP) addresses() (*mail.Address, []*mail.Address, error) {
+// addresses parses From, To and the approvers' addresses ("Name <a@b>"
+// or "a@b"), each recipient once. An approver's address that does not
+// parse is left out; a configured one fails the delivery.
+func (s *SMTP) addresses(approvers []string) (*mail.Address, []*mail.Address, error) {
 	from, err := mail.ParseAddress(s.From)
 	if err != nil {
 		return nil, nil, fmt.Errorf("from %q: %w", s.From, err)
 	}
 	var to []*mail.Address
+	seen := map[string]bool{}
+	add := func(a *mail.Address) {
+		if k := strings.ToLower(a.Address); !seen[k] {
+			seen[k] = true
+			to = append(to, a)
+		}
+	}
 	for _, a := range s.To {
 		addr, err := mail.ParseAddress(a)
 		if err != nil {
 			return nil, nil, fmt.Errorf("to %q: %w", a, err)
 		}
-		to = append(to, addr)
+		add(addr)
+	}
+	for _, a := range approvers {
+		if addr, err := mail.ParseAddress(a); err == nil {
+			add(addr)
+		}
 	}
 	if len(to) == 0 {
 		return nil, nil, errors.New("no recipient")

@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"io"
 	"log/slog"
 	"math/big"
@@ -21,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -226,5 +228,45 @@ func TestSMTPHeaderInjection(t *testing.T) {
 	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
 	if subject != "Signet: release evil  Bcc: thief@example.net waits for your approval" {
 		t.Fatalf("subject %q", subject)
+	}
+}
+
+// TestSMTPMailsApprovers: the users who may approve get the request too,
+// each address once, beside notify.smtp.to; an address that does not
+// parse is left out, and a failed lookup still mails the configured ones.
+func TestSMTPMailsApprovers(t *testing.T) {
+	srv := startSMTPD(t, "signet", "mail-pass-123")
+	o := notify.Options{SMTP: srv.config("mail-pass-123"), Backoff: time.Millisecond, Lookup: lookup}
+	var asked []string
+	o.Lookup.Approvers = func(_ context.Context, team, requester string) ([]string, error) {
+		asked = append(asked, team+"/"+requester)
+		return []string{"carol@example.com", "BOB@example.com", "not an address"}, nil
+	}
+	n := notify.New(o)
+	if err := n.ApprovalRequested(context.Background(), pending()); err != nil {
+		t.Fatal(err)
+	}
+	o.Lookup.Approvers = func(context.Context, string, string) ([]string, error) { return nil, errors.New("store down") }
+	n2 := notify.New(o)
+	if err := n2.ApprovalRequested(context.Background(), pending()); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []*notify.Notifier{n, n2} {
+		if err := x.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := srv.messages(t)
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages, want 2", len(msgs))
+	}
+	var rcpts []string
+	for _, m := range msgs {
+		rcpts = append(rcpts, strings.Join(m.RcptTos, ","))
+	}
+	slices.Sort(rcpts)
+	want := []string{"approvers@example.com,bob@example.com", "approvers@example.com,bob@example.com,carol@example.com"}
+	if !slices.Equal(rcpts, want) || len(asked) != 1 || asked[0] != "/u-1" {
+		t.Fatalf("recipients %q (asked %q), want %q", rcpts, asked, want)
 	}
 }

@@ -73,3 +73,22 @@ func (db *DB) ListUsers(ctx context.Context) ([]*auth.User, error) {
 	}
 	return out, db.wrap(rows.Err(), "users: listing")
 }
+
+// UserGrants returns every user's resolved grants (teams, custom roles).
+func (db *DB) UserGrants(ctx context.Context) (map[string]auth.Grants, error) {
+	out := map[string]auth.Grants{}
+	err := db.each(ctx, db.r, `SELECT id, grants_json FROM users`, nil, func(s scanner) error {
+		var id string
+		var gr sql.NullString
+		if err := s.Scan(&id, &gr); err != nil {
+			return err
+		}
+		var g auth.Grants
+		if err := unjson(gr, &g); err != nil {
+			return fmt.Errorf("user %s grants: %w", id, err)
+		}
+		out[id] = g
+		return nil
+	})
+	return out, db.wrap(err, "users: grants")
+}
