@@ -99,6 +99,9 @@ func testGrants(t *testing.T, s server.Store) {
 	must(t, s.UpdateUser(ctx, u, event(4, "Update", u.ID)))
 	want := auth.Grants{Teams: map[string][]string{"blue": {"releaser"}}, Custom: map[string]policy.Role{"releaser": *releaser}}
 	same(t, "team through the group", grantsOf(t, s, "sgn_dev"), want)
+	all, err := s.UserGrants(ctx)
+	must(t, err)
+	same(t, "UserGrants", all[u.ID], want)
 
 	must(t, s.SetTeamMember(ctx, "blue", auth.TeamMember{Kind: auth.MemberUser, Member: u.ID, Roles: []string{"team_lead"}}, event(5, "Update", "blue")))
 	want.Teams["blue"] = []string{"releaser", "team_lead"}
