@@ -145,8 +145,11 @@ func (n *Notifier) ApprovalRequested(ctx context.Context, r *release.Release) er
 		return errors.New("notify: closed")
 	}
 	n.wg.Add(1)
+	cp := *r
 	go func() {
 		defer n.wg.Done()
+		// In the background, as the request does not wait for it.
+		n.withApprovers(n.ctx, &ev, &cp)
 		_ = n.Send(n.ctx, ev)
 	}()
 	return nil
@@ -248,13 +251,21 @@ func (n *Notifier) event(ctx context.Context, r *release.Release) Event {
 		}
 		er.KeypairAliases = append(er.KeypairAliases, alias)
 	}
-	ev := Event{Event: EventApprovalRequested, ID: uuid.Must(uuid.NewV7()).String(), Time: n.o.Now().UTC(), Release: er}
-	if f := n.o.Lookup.Approvers; f != nil && n.o.SMTP != nil {
-		addrs, err := f(ctx, r.Team, r.CreatedBy)
-		if err != nil {
-			n.o.Log.Warn("release approvers not found; mailing notify.smtp.to only", "release", r.ID, "err", err)
-		}
-		ev.approvers = addrs
+	return Event{Event: EventApprovalRequested, ID: uuid.Must(uuid.NewV7()).String(), Time: n.o.Now().UTC(), Release: er}
+}
+
+// withApprovers adds to ev the addresses of the users who may approve r,
+// for the e-mail; a failed lookup leaves notify.smtp.to alone.
+func (n *Notifier) withApprovers(ctx context.Context, ev *Event, r *release.Release) {
+	f := n.o.Lookup.Approvers
+	if f == nil || n.o.SMTP == nil {
+		return
 	}
-	return ev
+	ctx, cancel := context.WithTimeout(ctx, n.o.Timeout)
+	defer cancel()
+	addrs, err := f(ctx, r.Team, r.CreatedBy)
+	if err != nil {
+		n.o.Log.Warn("release approvers not found; mailing notify.smtp.to only", "release", r.ID, "err", err)
+	}
+	ev.approvers = addrs
 }

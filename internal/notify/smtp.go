@@ -56,7 +56,7 @@ func (s *SMTP) addr() string {
 
 // send delivers one message for ev over a fresh connection.
 func (s *SMTP) send(ctx context.Context, timeout time.Duration, ev Event) error {
-	from, to, err := s.addresses(ev.approvers)
+	from, to, extra, err := s.addresses(ev.approvers)
 	if err != nil {
 		return permanent{err}
 	}
@@ -109,6 +109,12 @@ func (s *SMTP) send(ctx context.Context, timeout time.Duration, ev Event) error 
 			return smtpErr(fmt.Errorf("RCPT TO %s: %w", a.Address, err))
 		}
 	}
+	// Approvers' own addresses are envelope recipients only (they do not
+	// see each other's), and best effort: one the relay refuses (a gone
+	// mailbox, a domain it does not relay to) costs nobody else the mail.
+	for _, a := range extra {
+		_ = c.Rcpt(a.Address)
+	}
 	w, err := c.Data()
 	if err != nil {
 		return smtpErr(err)
@@ -134,38 +140,35 @@ func smtpErr(err error) error {
 	return err
 }
 
-// addresses parses From, To and the approvers' addresses ("Name <a@b>"
-// or "a@b"), each recipient once. An approver's address that does not
-// parse is left out; a configured one fails the delivery.
-func (s *SMTP) addresses(approvers []string) (*mail.Address, []*mail.Address, error) {
-	from, err := mail.ParseAddress(s.From)
-	if err != nil {
-		return nil, nil, fmt.Errorf("from %q: %w", s.From, err)
+// addresses parses From and To ("Name <a@b>" or "a@b"), and the
+// approvers' addresses not already in To (extra), each recipient once. An
+// approver's address that does not parse is left out; a configured one
+// fails the delivery.
+func (s *SMTP) addresses(approvers []string) (from *mail.Address, to, extra []*mail.Address, err error) {
+	if from, err = mail.ParseAddress(s.From); err != nil {
+		return nil, nil, nil, fmt.Errorf("from %q: %w", s.From, err)
 	}
-	var to []*mail.Address
 	seen := map[string]bool{}
-	add := func(a *mail.Address) {
-		if k := strings.ToLower(a.Address); !seen[k] {
-			seen[k] = true
-			to = append(to, a)
-		}
-	}
 	for _, a := range s.To {
 		addr, err := mail.ParseAddress(a)
 		if err != nil {
-			return nil, nil, fmt.Errorf("to %q: %w", a, err)
+			return nil, nil, nil, fmt.Errorf("to %q: %w", a, err)
 		}
-		add(addr)
-	}
-	for _, a := range approvers {
-		if addr, err := mail.ParseAddress(a); err == nil {
-			add(addr)
+		if k := strings.ToLower(addr.Address); !seen[k] {
+			seen[k] = true
+			to = append(to, addr)
 		}
 	}
 	if len(to) == 0 {
-		return nil, nil, errors.New("no recipient")
+		return nil, nil, nil, errors.New("no recipient")
 	}
-	return from, to, nil
+	for _, a := range approvers {
+		if addr, err := mail.ParseAddress(a); err == nil && !seen[strings.ToLower(addr.Address)] {
+			seen[strings.ToLower(addr.Address)] = true
+			extra = append(extra, addr)
+		}
+	}
+	return from, to, extra, nil
 }
 
 // message renders ev as an RFC 5322 message with a quoted-printable body.

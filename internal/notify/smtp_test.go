@@ -233,14 +233,15 @@ func TestSMTPHeaderInjection(t *testing.T) {
 
 // TestSMTPMailsApprovers: the users who may approve get the request too,
 // each address once, beside notify.smtp.to; an address that does not
-// parse is left out, and a failed lookup still mails the configured ones.
+// parse is left out, one the server refuses costs nobody else the mail,
+// and a failed lookup still mails the configured ones.
 func TestSMTPMailsApprovers(t *testing.T) {
 	srv := startSMTPD(t, "signet", "mail-pass-123")
 	o := notify.Options{SMTP: srv.config("mail-pass-123"), Backoff: time.Millisecond, Lookup: lookup}
 	var asked []string
 	o.Lookup.Approvers = func(_ context.Context, team, requester string) ([]string, error) {
 		asked = append(asked, team+"/"+requester)
-		return []string{"carol@example.com", "BOB@example.com", "not an address"}, nil
+		return []string{"carol@example.com", "BOB@example.com", "not an address", "dave@refused.example"}, nil
 	}
 	n := notify.New(o)
 	if err := n.ApprovalRequested(context.Background(), pending()); err != nil {
@@ -268,5 +269,11 @@ func TestSMTPMailsApprovers(t *testing.T) {
 	want := []string{"approvers@example.com,bob@example.com", "approvers@example.com,bob@example.com,carol@example.com"}
 	if !slices.Equal(rcpts, want) || len(asked) != 1 || asked[0] != "/u-1" {
 		t.Fatalf("recipients %q (asked %q), want %q", rcpts, asked, want)
+	}
+	// Approvers are envelope recipients only: they do not see each other.
+	for _, m := range msgs {
+		if strings.Contains(m.Data, "carol@") {
+			t.Errorf("an approver's address is in the message:\n%s", m.Data)
+		}
 	}
 }

@@ -6,7 +6,8 @@ certificate, and AUTH (PLAIN, LOGIN) required with one user.
 
 prints "port N" once it listens, then appends one JSON line per accepted
 message to OUT: envelope sender and recipients, the message, the login that
-authenticated, and whether the session was over TLS. It runs until killed.
+authenticated, and whether the session was over TLS. Recipients at
+refused.example are refused (550). It runs until killed.
 """
 import asyncio
 import json
@@ -19,6 +20,13 @@ cert, key, out, user, password = sys.argv[1:6]
 
 
 class Handler:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # A mailbox that does not exist, for the tests of refused recipients.
+        if address.endswith("@refused.example"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         rec = {
             "mail_from": envelope.mail_from,
