@@ -115,15 +115,21 @@ func (c *Client) try(ctx context.Context, url string, req []byte, h crypto.Hash,
 	case len(ts.Certificates) == 0:
 		return nil, false, errors.New("the token carries no TSA certificate, so its signature cannot be checked")
 	}
-	if err := c.checkSigner(ts.RawToken, ts.Time); err != nil {
+	if now := time.Now(); ts.Time.Before(now.Add(-maxSkew)) || ts.Time.After(now.Add(maxSkew)) {
+		return nil, false, fmt.Errorf("the token's time %s is more than %s from now: a TSA answering now stamps now", ts.Time.UTC().Format(time.RFC3339), maxSkew)
+	}
+	if err := c.checkSigner(ts.RawToken, time.Now()); err != nil {
 		return nil, false, err
 	}
 	return ts.RawToken, false, nil
 }
 
+// maxSkew is how far a fresh token's time may be from this server's clock.
+const maxSkew = 10 * time.Minute
+
 // checkSigner checks the certificate that signed the token: it has the
 // timeStamping EKU, as RFC 3161 2.3 requires, and with Roots set it chains
-// to one of them at the token's time.
+// to one of them at time at (now: the token was just asked for).
 func (c *Client) checkSigner(token []byte, at time.Time) error {
 	p7, err := pkcs7.Parse(token)
 	if err != nil {

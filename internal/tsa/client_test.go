@@ -381,3 +381,15 @@ func TestClientRoots(t *testing.T) {
 		t.Fatalf("TSA under another root: %v", err)
 	}
 }
+
+// TestClientRefusesStaleTime: a token stamped far from now (a TSA with a
+// wrong clock, or a backdated token) is refused.
+func TestClientRefusesStaleTime(t *testing.T) {
+	tt := newTSA(t)
+	tt.Authority.Now = func() time.Time { return time.Now().Add(-time.Hour) }
+	srv := serve(t, authorityHandler(tt.Authority, nil))
+	c := &Client{URLs: []string{srv.URL}, Roots: tt.roots()}
+	if _, _, err := c.Stamp(context.Background(), crypto.SHA256, digestOf("x")); err == nil || !strings.Contains(err.Error(), "from now") {
+		t.Fatalf("token an hour old: %v", err)
+	}
+}
