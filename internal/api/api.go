@@ -119,8 +119,9 @@ func (a *API) wrap(rt Route) http.Handler {
 		var p policy.Principal
 		var err error
 		if rt.Auth {
-			var peer *x509.Certificate
-			if peer, err = a.peerCert(r); err == nil {
+			if peer, perr := a.peerCert(r); perr != nil {
+				err = a.refusedCert(r, perr)
+			} else {
 				p, _, err = a.Auth.AuthenticateRequest(r, peer)
 			}
 			if err == nil {
@@ -179,6 +180,17 @@ func (a *API) peerCert(r *http.Request) (*x509.Certificate, error) {
 	}
 	a.chained.Store(fp, struct{}{})
 	return leaf, nil
+}
+
+// refusedCert audits a client certificate refused for its chain against
+// the token's user, as the authenticator audits the others it refuses,
+// and returns the refusal.
+func (a *API) refusedCert(r *http.Request, refusal error) error {
+	p, tok, err := a.Auth.AuthenticateRequest(r, nil)
+	if err != nil {
+		return err // no valid token: nothing to name
+	}
+	return a.Guard.Deny(r.Context(), p, guard.Target{Type: "Token", Action: "Authenticate", ID: tok.ID, Name: tok.Prefix}, errs.As(refusal))
 }
 
 // maxChained bounds the client certificates whose chain is remembered.

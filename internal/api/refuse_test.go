@@ -134,6 +134,22 @@ func testRefusals(t *testing.T, env *servertest.Env) {
 	if len(denied) != 6 { // suspended, deleted, offline, restricted, client cert required, no permission
 		t.Fatalf("%d denied Sign events in the audit log, want 6", len(denied))
 	}
+	// Refused client certificates are audited against the token's user,
+	// those refused for their chain included.
+	auth, err := env.Store.ListAudit(context.Background(), audit.Filter{Result: audit.Denied, Action: "Authenticate", Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reasons []string
+	for _, ev := range auth {
+		reasons = append(reasons, ev.Reason)
+	}
+	all := strings.Join(reasons, "\n")
+	for _, want := range []string{"belongs to another user", "expired", "not issued by a client CA this server trusts"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no denied Authenticate event saying %q:\n%s", want, all)
+		}
+	}
 }
 
 func TestExpiredAndRevokedToken(t *testing.T) {
