@@ -110,20 +110,25 @@ func open(ctx context.Context, opts keys.Options, wrap func(p11) p11) (*HSM, err
 // random 16-byte CKA_ID, CKA_LABEL spec.Label, and a private key that is
 // private, sensitive, non-extractable and usable only for signing.
 func (k *HSM) Create(ctx context.Context, spec keys.Spec) (keys.Handle, crypto.PublicKey, error) {
-	id := make([]byte, 16)
-	rand.Read(id)
-	mech, pubT, privT, err := keyTemplates(spec.Algorithm, id, spec.Label)
-	if err != nil {
-		return keys.Handle{}, nil, err
-	}
-	k.objects.Lock()
-	err = k.do(ctx, func(sh pkcs11.SessionHandle) error {
-		_, _, err := k.p.GenerateKeyPair(sh, []*pkcs11.Mechanism{pkcs11.NewMechanism(mech, nil)}, pubT, privT)
-		return err
-	})
-	k.objects.Unlock()
-	if err != nil {
-		return keys.Handle{}, nil, fmt.Errorf("keys/hsm: generating a %s key: %w", spec.Algorithm.Type, err)
+	var id []byte
+	var err error
+	for attempt := 1; ; attempt++ {
+		id = make([]byte, 16)
+		rand.Read(id)
+		if err = k.generate(ctx, spec, id); err == nil {
+			break
+		}
+		// SoftHSM2's file object store fails a generation now and then
+		// while other sessions read (CKR_GENERAL_ERROR, SoftHSMv2 issue
+		// 573): what the attempt left is destroyed and it is tried again,
+		// under a new CKA_ID.
+		general := errors.Is(err, pkcs11.Error(pkcs11.CKR_GENERAL_ERROR))
+		if general {
+			_ = k.Destroy(context.WithoutCancel(ctx), k.handle(id))
+		}
+		if !general || attempt == maxGenerate || ctx.Err() != nil {
+			return keys.Handle{}, nil, fmt.Errorf("keys/hsm: generating a %s key: %w", spec.Algorithm.Type, err)
+		}
 	}
 	h := k.handle(id)
 	pub, err := k.public(ctx, id)
@@ -132,6 +137,23 @@ func (k *HSM) Create(ctx context.Context, spec keys.Spec) (keys.Handle, crypto.P
 		return keys.Handle{}, nil, err
 	}
 	return h, pub, nil
+}
+
+// maxGenerate bounds the attempts of one key generation.
+const maxGenerate = 3
+
+// generate makes the key pair with CKA_ID id.
+func (k *HSM) generate(ctx context.Context, spec keys.Spec, id []byte) error {
+	mech, pubT, privT, err := keyTemplates(spec.Algorithm, id, spec.Label)
+	if err != nil {
+		return err
+	}
+	k.objects.Lock()
+	defer k.objects.Unlock()
+	return k.do(ctx, func(sh pkcs11.SessionHandle) error {
+		_, _, err := k.p.GenerateKeyPair(sh, []*pkcs11.Mechanism{pkcs11.NewMechanism(mech, nil)}, pubT, privT)
+		return err
+	})
 }
 
 // Signer returns a signer for the key; its public key is read from the token.

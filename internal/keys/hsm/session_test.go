@@ -8,6 +8,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -203,4 +204,57 @@ func TestPoolWaitsAndHonoursContext(t *testing.T) {
 		t.Fatalf("Signer on a full pool with a cancelled context: %v", err)
 	}
 	k.pool.put(sh, false)
+}
+
+// failGenerate makes the first GenerateKeyPairs report CKR_GENERAL_ERROR
+// after the token made the objects, as SoftHSM2 does now and then when a
+// generation overlaps other sessions' reads.
+type failGenerate struct {
+	p11
+	fail atomic.Int32 // how many more to fail
+	ids  [][]byte     // CKA_IDs of the failed attempts
+}
+
+func (f *failGenerate) GenerateKeyPair(sh pkcs11.SessionHandle, m []*pkcs11.Mechanism, pub, priv []*pkcs11.Attribute) (pkcs11.ObjectHandle, pkcs11.ObjectHandle, error) {
+	a, b, err := f.p11.GenerateKeyPair(sh, m, pub, priv)
+	if err == nil && f.fail.Add(-1) >= 0 {
+		for _, at := range priv {
+			if at.Type == pkcs11.CKA_ID {
+				f.ids = append(f.ids, at.Value)
+			}
+		}
+		return 0, 0, pkcs11.Error(pkcs11.CKR_GENERAL_ERROR)
+	}
+	return a, b, err
+}
+
+// TestGenerateRetriesGeneralError: a generation that fails with
+// CKR_GENERAL_ERROR is tried again under a new CKA_ID, and what the failed
+// attempt left on the token is destroyed; a third failure is reported.
+func TestGenerateRetriesGeneralError(t *testing.T) {
+	var f *failGenerate
+	k := newHSM(t, nil, func(p p11) p11 { f = &failGenerate{p11: p}; return f })
+	f.fail.Store(2)
+	_, s := create(t, k, p256)
+	mustSign(t, s)
+	if len(f.ids) != 2 {
+		t.Fatalf("%d failed attempts, want 2", len(f.ids))
+	}
+	for _, id := range f.ids {
+		if _, err := k.public(t.Context(), id); err == nil {
+			t.Errorf("the objects of failed attempt %x are still on the token", id)
+		}
+	}
+	f.fail.Store(maxGenerate)
+	if _, _, err := k.Create(t.Context(), keystest.NewSpec(p256)); err == nil || !strings.Contains(err.Error(), "CKR_GENERAL_ERROR") {
+		t.Fatalf("every attempt failing: %v", err)
+	}
+	if len(f.ids) != 2+maxGenerate {
+		t.Fatalf("%d failed attempts, want %d", len(f.ids), 2+maxGenerate)
+	}
+	for _, id := range f.ids[2:] {
+		if _, err := k.public(t.Context(), id); err == nil {
+			t.Errorf("the objects of failed attempt %x are still on the token", id)
+		}
+	}
 }
