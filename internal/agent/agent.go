@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/signet-project/signet/internal/client"
+	"github.com/signet-project/signet/internal/label"
 )
 
 // DefaultTTL is how long a keypair list is reused: the module's own.
@@ -177,7 +178,7 @@ func (s *Server) forget() {
 // relay sends r upstream to pathQuery (escaped); a failure to reach the
 // server is answered here (502) and reported by ok false.
 func (s *Server) relay(w http.ResponseWriter, r *http.Request, pathQuery string, body []byte) (client.Answer, bool) {
-	ans, err := s.up.Relay(r.Context(), r.Method, pathQuery, r.Header.Get("Content-Type"), body, agentOf(r))
+	ans, err := s.up.Relay(r.Context(), r.Method, pathQuery, r.Header.Get("Content-Type"), body, label.Clean(r.Header.Get("User-Agent"), label.MaxTool))
 	if err != nil {
 		s.log.Warn("relay failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeError(w, http.StatusBadGateway, "agent_upstream", "the signet agent could not reach the server: "+err.Error())
@@ -185,20 +186,6 @@ func (s *Server) relay(w http.ResponseWriter, r *http.Request, pathQuery string,
 	}
 	s.log.Debug("relayed", "method", r.Method, "path", r.URL.Path, "status", ans.Status)
 	return ans, true
-}
-
-// agentOf is the caller's User-Agent, kept short and printable.
-func agentOf(r *http.Request) string {
-	ua := r.Header.Get("User-Agent")
-	if len(ua) > 200 {
-		ua = ua[:200]
-	}
-	return strings.Map(func(c rune) rune {
-		if c < 0x20 || c == 0x7f {
-			return -1
-		}
-		return c
-	}, ua)
 }
 
 func writeAnswer(w http.ResponseWriter, a client.Answer) {
