@@ -59,28 +59,30 @@ func (o signOpts) check(cmd *cobra.Command) error {
 	return nil
 }
 
-// plan describes the keypair and settles the algorithms. A signer without
-// keypair.view (a build engineer) cannot describe it: then the key type
-// comes from --sig-alg or --cert, and signatures are checked against the
-// certificate when there is one.
+// plan describes the keypair and settles the algorithms. Whoever may sign
+// with a keypair may describe it; when the server refuses to (a server
+// older than that rule, or a caller who may not sign with it either), the
+// key type comes from --sig-alg or --cert, the server decides on the
+// signature, and signatures are checked against the certificate when
+// there is one.
 func (a *app) plan(cmd *cobra.Command, c *client.Client, o signOpts) (*plan, error) {
 	p := &plan{format: o.format, at: time.Now(), timestamp: o.timestamp}
 	kp, err := c.GetKeypair(cmd.Context(), o.alias)
-	var ae *client.APIError
+	var ae, refused *client.APIError
 	switch {
 	case err == nil:
 		if p.pub, err = parsePublicKeyPEM([]byte(kp.PublicKeyPEM)); err != nil {
 			return nil, fmt.Errorf("keypair %s: public key: %w", kp.Alias, err)
 		}
 	case errors.As(err, &ae) && ae.Code == "permission_denied":
-		kp = client.Keypair{Alias: o.alias}
+		kp, refused = client.Keypair{Alias: o.alias}, ae
 	default:
 		return nil, err
 	}
 	p.kp = kp
 	kt := kp.Algorithm.Type
 	if kt == "" {
-		if kt, err = keyTypeWithoutView(o); err != nil {
+		if kt, err = keyTypeWithoutView(o, refused); err != nil {
 			return nil, err
 		}
 	}
@@ -112,7 +114,7 @@ func certFollowing(ctx context.Context, c *client.Client, kp client.Keypair) boo
 }
 
 // keyTypeWithoutView finds the key type when the keypair cannot be described.
-func keyTypeWithoutView(o signOpts) (string, error) {
+func keyTypeWithoutView(o signOpts, refused *client.APIError) (string, error) {
 	if o.sigAlg != "" {
 		alg, err := sigalg.Parse(o.sigAlg)
 		if err != nil {
@@ -127,8 +129,12 @@ func keyTypeWithoutView(o signOpts) (string, error) {
 		}
 		return keyType(certs[0].PublicKey), nil
 	}
+	why := "it names no key type"
+	if refused != nil {
+		why = refused.Message
+	}
 	return "", fail(exitDenied, "pass --sig-alg, e.g. --sig-alg SHA256withECDSA (or SHA256withRSA, Ed25519ph)",
-		"you may sign with %s but not view it (no keypair.view), so its algorithm is unknown", o.alias)
+		"the server refused to describe %s (%s), so its algorithm is unknown", o.alias, why)
 }
 
 // pickAlg settles the signature algorithm asked of the server and the

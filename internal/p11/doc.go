@@ -9,7 +9,8 @@
 // # Token
 //
 // One slot (0) holds one token labelled "signet". For each active keypair
-// the caller may see there is a private key (CKA_SIGN), a public key
+// the caller may see (with keypair.view, or because the caller may sign
+// with it) there is a private key (CKA_SIGN), a public key
 // (CKA_VERIFY) and, when the keypair has a certificate, an X.509
 // certificate object, plus one object per chain certificate (category
 // authority, deduplicated). A keypair's objects share CKA_LABEL = alias and

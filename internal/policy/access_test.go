@@ -22,6 +22,10 @@ func TestKeypairAccess(t *testing.T) {
 	dev := Principal{UserID: "dev", Name: "dev", Roles: []string{RoleDeveloper}, Groups: []string{"builders"}, SecondFactor: true}
 	signer := Principal{UserID: "sig", Name: "sig", Roles: []string{RoleSigner}, Groups: []string{"signers"}, SecondFactor: true}
 	lead := Principal{UserID: "lead", Name: "lead", Roles: []string{RoleLead}, SecondFactor: true}
+	build := Principal{UserID: "be", Name: "be", Roles: []string{RoleBuildEngineer}, SecondFactor: true}
+	nobody := Principal{UserID: "n", Name: "n", Roles: []string{"own-credentials"}, SecondFactor: true,
+		Custom: map[string]Role{"own-credentials": {Name: "own-credentials", Scope: ScopeAccount, Permissions: []Action{CredentialsManageOwn}}}}
+	noCert := func(p Principal) Principal { p.SecondFactor = false; return p }
 	tests := []struct {
 		name string
 		p    Principal
@@ -44,6 +48,19 @@ func TestKeypairAccess(t *testing.T) {
 		{"suspended", dev, Sign, &Keypair{State: "suspended", Status: "online", Access: "open"}, "keypair_suspended"},
 		{"destroyed", dev, Sign, &Keypair{State: "destroyed", Status: "online", Access: "open"}, "keypair_destroyed"},
 		{"offline", dev, Sign, &Keypair{State: "active", Status: "offline", Access: "open"}, "keypair_offline"},
+		// Without keypair.view, a keypair the caller may sign with is seen
+		// (signing tools need its public key and certificate), whatever its
+		// state, status or window, and with the API token alone.
+		{"build engineer lists", build, KeypairView, nil, ""},
+		{"build engineer sees an open keypair", build, KeypairView, open, ""},
+		{"build engineer sees one without the second factor", noCert(build), KeypairView, open, ""},
+		{"build engineer sees a suspended one", build, KeypairView, &Keypair{State: "suspended", Status: "online", Access: "open"}, ""},
+		{"build engineer sees an offline one", build, KeypairView, &Keypair{State: "active", Status: "offline", Access: "open"}, ""},
+		{"build engineer sees a restricted one allowed to him", build, KeypairView, restricted([]string{"be"}, nil), ""},
+		{"build engineer does not see a restricted one", build, KeypairView, restricted([]string{"other"}, nil), "permission_denied"},
+		{"build engineer sees no certificate list", build, CertView, open, "permission_denied"},
+		{"no sign, no view: no listing", nobody, KeypairView, nil, "permission_denied"},
+		{"no sign, no view: no keypair", nobody, KeypairView, open, "permission_denied"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +83,8 @@ func TestTeams(t *testing.T) {
 	dev := member([]string{RoleDeveloper}, blue)
 	lead := member([]string{RoleLead}, nil)
 	blueDev := member(nil, map[string][]string{"blue": {RoleDeveloper}}) // developer inside blue only
+	blueBuild := member([]string{RoleBuildEngineer}, blue)
+	inBlueBuild := member(nil, map[string][]string{"blue": {RoleBuildEngineer}})
 	off, offLead := dev, teamLead
 	off.TeamsOn, offLead.TeamsOn = false, false
 	tests := []struct {
@@ -95,6 +114,10 @@ func TestTeams(t *testing.T) {
 		{"role held in a team still lists", blueDev, Request{Action: KeypairView}, ""},
 		{"teams off: team ignored", off, Request{Action: Sign, Keypair: in("red")}, ""},
 		{"teams off: a team lead acts account-wide", offLead, Request{Action: ReleaseApprove}, ""},
+		{"build engineer sees his team's keypair", blueBuild, Request{Action: KeypairView, Keypair: in("blue")}, ""},
+		{"build engineer does not see another team's", blueBuild, Request{Action: KeypairView, Keypair: in("red")}, "permission_denied"},
+		{"build engineer held in a team sees only there", inBlueBuild, Request{Action: KeypairView, Keypair: in("")}, "permission_denied"},
+		{"build engineer held in a team lists", inBlueBuild, Request{Action: KeypairView}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

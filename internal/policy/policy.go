@@ -22,7 +22,8 @@
 // ignored. A resource is inside team T when its team is T and teams are on. The
 // keypair access list (restricted keypairs, and the Signer's "assigned
 // keypairs only") limits the use of a key: signing and certificate
-// generation. The second factor (a client certificate of the token's user)
+// generation; a caller without keypair.view still sees the keypairs it may
+// sign with. The second factor (a client certificate of the token's user)
 // is needed to sign, generate or import a keypair, and approve a release.
 package policy
 
@@ -101,6 +102,9 @@ func Authorize(p Principal, req Request, now time.Time) Decision {
 	act := req.Action
 	if p.Disabled {
 		return deny("user_disabled", "user "+p.Name+" is disabled")
+	}
+	if act == KeypairView && !p.Has(KeypairView) {
+		return viewThroughSign(p, req, now)
 	}
 	if !p.Has(act) && !(act == Sign && p.Has(SignAssigned)) {
 		return deny("permission_denied", "missing permission "+string(act))
