@@ -47,8 +47,10 @@ func keypairDeleteCmd(a *app) *cobra.Command {
 		Use:   "delete ALIAS",
 		Short: "Delete a keypair: destroy its private key for good, keep its record",
 		Long: `Destroy a keypair's private key; its record, public key and logs stay so
-that old signatures still verify. This cannot be undone. On a terminal
-signet asks you to type the alias; elsewhere pass --yes.`,
+that old signatures still verify. This cannot be undone. It needs
+keypair.delete and, as signing does, the client certificate as well as
+the API token. On a terminal signet asks you to type the alias;
+elsewhere pass --yes.`,
 		Example:           "  signet keypair delete old-key\n  signet keypair delete old-key --yes   # in scripts",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeAliases(a),

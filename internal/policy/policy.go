@@ -24,7 +24,8 @@
 // keypairs only") limits the use of a key: signing and certificate
 // generation; a caller without keypair.view still sees the keypairs it may
 // sign with. The second factor (a client certificate of the token's user)
-// is needed to sign, generate or import a keypair, and approve a release.
+// is needed to sign, generate, import or delete a keypair, and approve a
+// release.
 package policy
 
 import (
@@ -35,6 +36,7 @@ import (
 // secondFactor lists the actions that need a client certificate as well as a token.
 var secondFactor = map[Action]bool{
 	Sign: true, KeypairGenerate: true, KeypairImport: true, ReleaseApprove: true,
+	KeypairDelete: true, // destroys the key for good: never on a (possibly leaked) token alone
 }
 
 // NeedsSecondFactor reports whether a requires the client certificate.
