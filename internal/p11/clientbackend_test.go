@@ -96,8 +96,9 @@ func TestClientBackendPINMode(t *testing.T) {
 
 // TestDynamicKeyRotation: when the server replaces a key, a signature made
 // with the new key is refused (CKR_KEY_CHANGED) rather than handed out
-// under the old public key, and the next search shows the new key under
-// the same handle.
+// under the old public key; the old handle is then invalid (a tool holding
+// it also holds the old certificate) and the next search shows the new key
+// under a new handle.
 func TestDynamicKeyRotation(t *testing.T) {
 	srv := clienttest.NewServer(t)
 	srv.AddKey(t, "dyn", testKeys()["p256"], false)
@@ -113,8 +114,12 @@ func TestDynamicKeyRotation(t *testing.T) {
 	if _, rv := signAll(t, m, h, Mechanism{Type: CKM_ECDSA}, key, sum[:]); rv != CKR_KEY_CHANGED {
 		t.Fatalf("sign across a rotation = %v, want CKR_KEY_CHANGED", rv)
 	}
-	if again := findKey(t, m, h, CKO_PRIVATE_KEY, "dyn"); again != key {
-		t.Errorf("handle changed from %d to %d", key, again)
+	old := key
+	if key = findKey(t, m, h, CKO_PRIVATE_KEY, "dyn"); key == old {
+		t.Errorf("the new key has the old key's handle %d", key)
+	}
+	if rv := m.SignInit(h, Mechanism{Type: CKM_ECDSA}, old); rv != CKR_KEY_HANDLE_INVALID {
+		t.Fatalf("sign with the replaced key's handle = %v, want CKR_KEY_HANDLE_INVALID", rv)
 	}
 	point := attr(t, m, h, findKey(t, m, h, CKO_PUBLIC_KEY, "dyn"), CKA_EC_POINT)
 	e, _ := next.PublicKey.ECDH()
@@ -124,6 +129,34 @@ func TestDynamicKeyRotation(t *testing.T) {
 	sig, rv := signAll(t, m, h, Mechanism{Type: CKM_ECDSA}, key, sum[:])
 	if rv != CKR_OK || !ecdsa.Verify(&next.PublicKey, sum[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
 		t.Fatalf("sign with the new key: %v", rv)
+	}
+}
+
+// TestRotationSeenByAnotherSession: a tool read a dynamic key's certificate
+// and kept the key's handle; another session's search refreshes the token
+// after the server replaced the key. Signing with the kept handle must not
+// succeed with the new key (its signature would be paired with the old
+// certificate): the handle is invalid.
+func TestRotationSeenByAnotherSession(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	srv.AddKey(t, "dyn", testKeys()["p256"], false)
+	now := time.Now()
+	m := NewModule(mapEnv(srv.Env(), nil), WithCacheTTL(5*time.Second), WithClock(func() time.Time { return now }))
+	m.Initialize(nil)
+	defer m.Finalize()
+	tool, _ := m.OpenSession(SlotID, CKF_SERIAL_SESSION)
+	other, _ := m.OpenSession(SlotID, CKF_SERIAL_SESSION)
+	key := findKey(t, m, tool, CKO_PRIVATE_KEY, "dyn")
+	point := attr(t, m, tool, findKey(t, m, tool, CKO_PUBLIC_KEY, "dyn"), CKA_EC_POINT)
+
+	next, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	srv.Rotate(t, "dyn", next)
+	now = now.Add(6 * time.Second)
+	if fresh := findKey(t, m, other, CKO_PRIVATE_KEY, "dyn"); fresh == key {
+		t.Fatalf("the new key kept the old handle %d", key)
+	}
+	if rv := m.SignInit(tool, Mechanism{Type: CKM_ECDSA}, key); rv != CKR_KEY_HANDLE_INVALID {
+		t.Fatalf("SignInit with the handle of the key whose point the tool read (%x...) = %v, want CKR_KEY_HANDLE_INVALID", point[:8], rv)
 	}
 }
 

@@ -63,7 +63,10 @@
 // SIGNET_PKCS11_CACHE is "off": a build that runs one tool process per
 // file then lists the keypairs once and resumes TLS instead of a full
 // mutual-TLS handshake.
-// Handles stay the same for the same keypair across refreshes. Every
+// Handles stay the same for the same key across refreshes; a replaced key
+// (a dynamic keypair's new generation) or certificate gets new handles and
+// the old ones become invalid, so a tool cannot pair a signature by the
+// new key with the certificate it read before. Every
 // signature returned by the server is verified with the public key the
 // tool sees; a mismatch (the key was replaced meanwhile) gives
 // CKR_KEY_CHANGED and a refresh, never a wrong signature.

@@ -3,6 +3,7 @@ package p11
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -10,8 +11,12 @@ import (
 
 // store holds the token's objects, built from the backend's keys and
 // refreshed when a search starts and the list is older than the cache TTL.
-// Handles are stable: the same keypair (or CA certificate) keeps its
-// handles across refreshes, and a handle is never reused for another one.
+// Handles are stable while what they show is: the same key (keypair and
+// generation) and the same certificate keep their handles across
+// refreshes. A replaced key or certificate gets new handles, so a tool that
+// read a certificate and kept the key's handle cannot sign with the new key
+// and pair it with the old certificate: the old handle is invalid. A
+// handle is never reused.
 type store struct {
 	refreshMu sync.Mutex // one refresh at a time
 
@@ -83,7 +88,7 @@ func (s *store) refresh(ctx context.Context, b Backend, now time.Time, ttl time.
 		}
 		for _, o := range ko {
 			objs = append(objs, o)
-			ids = append(ids, objectKey(o.class, k.Ref))
+			ids = append(ids, objectKey(o.class, k))
 		}
 		for _, c := range k.Chain {
 			sum := sha256.Sum256(c.Raw)
@@ -98,26 +103,34 @@ func (s *store) refresh(ctx context.Context, b Backend, now time.Time, ttl time.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.byHandle = make(map[ObjectHandle]*object, len(objs))
+	handles := make(map[string]ObjectHandle, len(objs))
 	for i, o := range objs {
 		h, ok := s.handles[ids[i]]
 		if !ok {
 			s.last++
 			h = s.last
-			s.handles[ids[i]] = h
 		}
+		handles[ids[i]] = h
 		o.handle = h
 		s.byHandle[h] = o
 	}
+	s.handles = handles // what is gone never comes back under an old handle
 	s.objects, s.fetched, s.fresh = objs, now, true
 	return nil
 }
 
-func objectKey(class uint, ref string) string {
+// objectKey names what a handle shows: a key by keypair and generation, a
+// certificate by its contents.
+func objectKey(class uint, k *Key) string {
 	switch class {
 	case CKO_PRIVATE_KEY:
-		return "priv:" + ref
+		return fmt.Sprintf("priv:%s:%d", k.Ref, k.Generation)
 	case CKO_PUBLIC_KEY:
-		return "pub:" + ref
+		return fmt.Sprintf("pub:%s:%d", k.Ref, k.Generation)
 	}
-	return "cert:" + ref
+	var sum [32]byte
+	if k.Certificate != nil {
+		sum = sha256.Sum256(k.Certificate.Raw)
+	}
+	return "cert:" + k.Ref + ":" + string(sum[:])
 }
