@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -118,37 +119,47 @@ func ensureFile(path string, make func() ([]byte, error)) error {
 }
 
 // devTLS makes a dev CA (for the server and client certificates) and a
-// server certificate for localhost and the listen address.
+// server certificate for localhost and the listen address. A server
+// certificate that does not name the listen host (a restart with another
+// --listen) is issued again by the same CA, so credentials.env, which
+// names that host, keeps working and the client certificates stay valid.
 func devTLS(dir, listen string) error {
 	p := func(name string) string { return filepath.Join(dir, name) }
-	if _, err := os.Stat(p("server.crt")); err == nil {
-		return nil
-	}
+	hosts := devHosts(listen)
 	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	ca, err := pki.NewRoot(pkix.Name{CommonName: "Signet dev CA", Organization: []string{"Signet development"}}, caKey, 5*365*24*time.Hour, now)
-	if err != nil {
-		return err
-	}
-	hosts := []string{"localhost", "127.0.0.1", "::1"}
-	if h, _, err := net.SplitHostPort(listen); err == nil && h != "" && h != "0.0.0.0" && h != "::" {
-		hosts = append(hosts, h)
-	}
-	if hn, err := os.Hostname(); err == nil {
-		hosts = append(hosts, hn)
+	var ca *pki.CA
+	if _, err := os.Stat(p("ca.key")); err == nil {
+		if pair, err := tls.LoadX509KeyPair(p("server.crt"), p("server.key")); err == nil &&
+			namesAll(pair.Leaf, hosts) && now.Before(pair.Leaf.NotAfter) {
+			return nil
+		}
+		if ca, err = loadDevCA(p("ca.crt"), p("ca.key")); err != nil {
+			return fmt.Errorf("server certificate for %s: %w", listen, err)
+		}
+	} else {
+		caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return err
+		}
+		ca, err = pki.NewRoot(pkix.Name{CommonName: "Signet dev CA", Organization: []string{"Signet development"}}, caKey, 5*365*24*time.Hour, now)
+		if err != nil {
+			return err
+		}
+		caKeyPEM, err := pki.EncodePrivateKeyPEM(caKey)
+		if err != nil {
+			return err
+		}
+		for name, data := range map[string][]byte{"ca.key": caKeyPEM, "ca.crt": pki.EncodeCertificatesPEM(ca.Cert)} {
+			if err := pki.WriteFileAtomic(p(name), data, 0o600); err != nil {
+				return err
+			}
+		}
 	}
 	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return err
 	}
-	srv, err := ca.Issue(pki.ServerTemplate(dedupe(hosts), 2*365*24*time.Hour), srvKey.Public(), now)
-	if err != nil {
-		return err
-	}
-	caKeyPEM, err := pki.EncodePrivateKeyPEM(caKey)
+	srv, err := ca.Issue(pki.ServerTemplate(hosts, 2*365*24*time.Hour), srvKey.Public(), now)
 	if err != nil {
 		return err
 	}
@@ -156,15 +167,57 @@ func devTLS(dir, listen string) error {
 	if err != nil {
 		return err
 	}
-	for name, data := range map[string][]byte{
-		"ca.key": caKeyPEM, "server.key": srvKeyPEM,
-		"ca.crt": pki.EncodeCertificatesPEM(ca.Cert), "server.crt": pki.EncodeCertificatesPEM(srv, ca.Cert),
-	} {
-		if err := pki.WriteFileAtomic(p(name), data, 0o600); err != nil {
-			return err
+	// The key first: a crash between the two leaves a pair that does not
+	// match, which the next start issues again.
+	if err := pki.WriteFileAtomic(p("server.key"), srvKeyPEM, 0o600); err != nil {
+		return err
+	}
+	return pki.WriteFileAtomic(p("server.crt"), pki.EncodeCertificatesPEM(srv, ca.Cert), 0o600)
+}
+
+// devHosts are the names the dev server certificate carries: localhost,
+// the loopback addresses, the listen host unless it is a wildcard, and
+// the machine's host name.
+func devHosts(listen string) []string {
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	if h, _, err := net.SplitHostPort(listen); err == nil && h != "" && h != "0.0.0.0" && h != "::" {
+		hosts = append(hosts, h)
+	}
+	if hn, err := os.Hostname(); err == nil {
+		hosts = append(hosts, hn)
+	}
+	return dedupe(hosts)
+}
+
+// namesAll reports whether cert is valid for every host.
+func namesAll(cert *x509.Certificate, hosts []string) bool {
+	for _, h := range hosts {
+		if cert.VerifyHostname(h) != nil {
+			return false
 		}
 	}
-	return nil
+	return true
+}
+
+// loadDevCA reads the dev CA that devTLS made.
+func loadDevCA(certFile, keyFile string) (*pki.CA, error) {
+	cb, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, err
+	}
+	kb, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := pki.ParseCertificatesPEM(cb)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", certFile, err)
+	}
+	key, err := pki.ParsePrivateKeyPEM(kb)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", keyFile, err)
+	}
+	return &pki.CA{Cert: certs[0], Signer: key}, nil
 }
 
 func dedupe(in []string) []string {

@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,4 +149,57 @@ func TestMasterKeyRotation(t *testing.T) {
 	if err != nil || !ecdsa.VerifyASN1(pub.(*ecdsa.PublicKey), d[:], sig) {
 		t.Fatalf("signing under the new master key alone: %v", err)
 	}
+}
+
+// TestDevTLSFollowsTheListenHost: a restart of signetd dev on another
+// listen host gets a server certificate naming it, from the same CA (so
+// client certificates stay valid); a restart on the same host keeps the
+// certificate; a server key that does not match is replaced.
+func TestDevTLSFollowsTheListenHost(t *testing.T) {
+	dir := t.TempDir()
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	leaf := func() *x509.Certificate {
+		pair, err := tls.LoadX509KeyPair(filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pair.Leaf
+	}
+	if err := devTLS(dir, "127.0.0.1:9443"); err != nil {
+		t.Fatal(err)
+	}
+	ca, first := read("ca.crt"), read("server.crt")
+	if err := devTLS(dir, "127.0.0.1:9444"); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(read("server.crt"), first) {
+		t.Error("a restart on the same host issued a new server certificate")
+	}
+	if err := devTLS(dir, "127.0.0.2:9443"); err != nil {
+		t.Fatal(err)
+	}
+	if err := leaf().VerifyHostname("127.0.0.2"); err != nil {
+		t.Errorf("after a restart on 127.0.0.2: %v", err)
+	}
+	if !bytes.Equal(read("ca.crt"), ca) {
+		t.Error("the dev CA changed")
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(ca)
+	if _, err := leaf().Verify(x509.VerifyOptions{Roots: roots, DNSName: "localhost"}); err != nil {
+		t.Errorf("new server certificate not issued by the dev CA: %v", err)
+	}
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalECPrivateKey(other)
+	os.WriteFile(filepath.Join(dir, "server.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600)
+	if err := devTLS(dir, "127.0.0.2:9443"); err != nil {
+		t.Fatal(err)
+	}
+	leaf() // loads: key and certificate match again
 }
