@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/signet-project/signet/internal/auth"
+	"github.com/signet-project/signet/internal/ca"
 	"github.com/signet-project/signet/internal/server/servertest"
 )
 
@@ -18,7 +19,7 @@ func TestSettingsConcurrentPatch(t *testing.T) {
 		other := env.NewUser(t, "lead2", "lead")
 		const rounds = 40
 		for i := range rounds {
-			teams, approvals := i%2 == 0, 1+i%5
+			teams, approvals, requireProfile := i%2 == 0, 1+i%5, i%3 == 0
 			var wg sync.WaitGroup
 			start := make(chan struct{})
 			patch := func(u *servertest.User, body map[string]any) {
@@ -26,16 +27,17 @@ func TestSettingsConcurrentPatch(t *testing.T) {
 				<-start
 				env.MustDo(t, u, "PATCH", "/api/v1/settings", body, 200)
 			}
-			wg.Add(2)
+			wg.Add(3)
 			go patch(env.Lead, map[string]any{"teams_enabled": teams})
 			go patch(other, map[string]any{"release_approvals": approvals})
+			go patch(other, map[string]any{"require_keypair_profile": requireProfile})
 			close(start)
 			wg.Wait()
 			var got auth.Settings
 			env.MustDo(t, env.Lead, "GET", "/api/v1/settings", nil, 200).JSON(t, &got)
-			if got.TeamsEnabled != teams || got.ReleaseApprovals != approvals {
-				t.Fatalf("round %d: teams_enabled %v, release_approvals %d; want %v, %d (a concurrent change was lost)",
-					i, got.TeamsEnabled, got.ReleaseApprovals, teams, approvals)
+			if got.TeamsEnabled != teams || got.ReleaseApprovals != approvals || got.RequireKeypairProfile != requireProfile {
+				t.Fatalf("round %d: teams_enabled %v, release_approvals %d, require_keypair_profile %v; want %v, %d, %v (a concurrent change was lost)",
+					i, got.TeamsEnabled, got.ReleaseApprovals, got.RequireKeypairProfile, teams, approvals, requireProfile)
 			}
 		}
 	})
@@ -71,6 +73,70 @@ func TestSettingsPatchKeepsOthers(t *testing.T) {
 	for i, e := range ev.Events {
 		if !maps.Equal(e.Details, want[i]) {
 			t.Errorf("audit record %d details %v, want %v", i, e.Details, want[i])
+		}
+	}
+}
+
+// TestSettingsRequireKeypairProfile: require_keypair_profile is an account
+// setting like the others: read and changed through /api/v1/settings by a
+// Lead only, audited with what it set, and the same setting as the one of
+// /api/v1/settings/profiles, which keeps working; keypair generation
+// obeys it whichever way it was set.
+func TestSettingsRequireKeypairProfile(t *testing.T) {
+	env := servertest.Start(t)
+	dev := env.NewUser(t, "dev", "developer")
+	var got auth.Settings
+	env.MustDo(t, dev, "GET", "/api/v1/settings", nil, 200).JSON(t, &got)
+	if got.RequireKeypairProfile {
+		t.Fatalf("require_keypair_profile on by default: %+v", got)
+	}
+	if r := env.Do(t, dev, "PATCH", "/api/v1/settings", map[string]any{"require_keypair_profile": true}); r.Status != 403 {
+		t.Fatalf("a developer changed require_keypair_profile: %s", r)
+	}
+
+	env.MustDo(t, env.Lead, "PATCH", "/api/v1/settings", map[string]any{"require_keypair_profile": true}, 200).JSON(t, &got)
+	if !got.RequireKeypairProfile || got.ReleaseApprovals != 1 || got.Require2FA {
+		t.Fatalf("PATCH require_keypair_profile answered %+v", got)
+	}
+	var prof ca.Settings
+	env.MustDo(t, env.Lead, "GET", "/api/v1/settings/profiles", nil, 200).JSON(t, &prof)
+	if !prof.RequireKeypairProfile || !prof.UpdatedAt.Equal(got.UpdatedAt) {
+		t.Fatalf("GET /api/v1/settings/profiles after the PATCH: %+v, want it on at %v", prof, got.UpdatedAt)
+	}
+	if r := env.Do(t, dev, "POST", "/api/v1/keypairs", map[string]any{"alias": "free", "algorithm": "ecdsa"}); r.Code() != "profile_required" {
+		t.Fatalf("no profile while the settings require one: %s", r)
+	}
+
+	// The profile settings' own endpoint changes the same setting.
+	env.MustDo(t, env.Lead, "PUT", "/api/v1/settings/profiles", map[string]any{"require_keypair_profile": false}, 200).JSON(t, &prof)
+	env.MustDo(t, dev, "GET", "/api/v1/settings", nil, 200).JSON(t, &got)
+	if got.RequireKeypairProfile || !got.UpdatedAt.Equal(prof.UpdatedAt) {
+		t.Fatalf("GET /api/v1/settings after PUT /api/v1/settings/profiles: %+v, want it off at %v", got, prof.UpdatedAt)
+	}
+	env.MustDo(t, dev, "POST", "/api/v1/keypairs", map[string]any{"alias": "free", "algorithm": "ecdsa"}, 201)
+	env.MustDo(t, env.Lead, "PATCH", "/api/v1/settings", map[string]any{"require_keypair_profile": false, "teams_enabled": true}, 200)
+
+	var ev struct {
+		Events []struct {
+			ResourceName string `json:"resource_name"`
+			Details      map[string]string
+		}
+	}
+	env.MustDo(t, env.Lead, "GET", "/api/v1/logs/audit?type=Settings&action=Update&result=allowed", nil, 200).JSON(t, &ev)
+	want := []struct {
+		name    string
+		details map[string]string
+	}{
+		{"account", map[string]string{"require_keypair_profile": "true"}},
+		{"profiles", map[string]string{"require_keypair_profile": "false"}},
+		{"account", map[string]string{"require_keypair_profile": "false", "teams_enabled": "true"}},
+	}
+	if len(ev.Events) != len(want) {
+		t.Fatalf("%d settings changes audited, want %d: %+v", len(ev.Events), len(want), ev.Events)
+	}
+	for i, e := range ev.Events {
+		if e.ResourceName != want[i].name || !maps.Equal(e.Details, want[i].details) {
+			t.Errorf("audit record %d: %s %v, want %s %v", i, e.ResourceName, e.Details, want[i].name, want[i].details)
 		}
 	}
 }

@@ -53,6 +53,11 @@ type Settings struct {
 	// TeamsEnabled turns teams on: team keypairs and releases are scoped
 	// to their members.
 	TeamsEnabled bool `json:"teams_enabled"`
+	// RequireKeypairProfile refuses a keypair generated or imported
+	// without a keypair profile. The store keeps it with the profiles
+	// (ca.Settings, also read and changed by /api/v1/settings/profiles)
+	// and reads and changes it here with the others; the CA applies it.
+	RequireKeypairProfile bool `json:"require_keypair_profile"`
 	// ReleaseApprovals is how many approvals an offline release needs, from
 	// 1 to 10 (default 1). A request keeps the number it was made with.
 	ReleaseApprovals int `json:"release_approvals"`
@@ -102,8 +107,8 @@ type Grants struct {
 // Credentials are what one request's credentials resolve to, read in one
 // query: the token, its user with grants, the presented client certificate
 // (nil if none was presented or it is unknown) and the account settings
-// that authentication needs (2FA and teams; the release and rotation
-// settings are read where they are used).
+// that authentication needs (2FA and teams; the keypair-profile, release
+// and rotation settings are read where they are used, and are zero here).
 type Credentials struct {
 	Token    *Token
 	User     *User

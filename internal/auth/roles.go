@@ -121,10 +121,11 @@ func (s *Service) DeleteRole(ctx context.Context, p policy.Principal, name strin
 
 // SettingsUpdate changes the settings that are set.
 type SettingsUpdate struct {
-	Require2FA       *bool `json:"require_2fa,omitempty"`
-	TeamsEnabled     *bool `json:"teams_enabled,omitempty"`
-	ReleaseApprovals *int  `json:"release_approvals,omitempty"`
-	RotationSeconds  *int  `json:"rotation_interval_seconds,omitempty"`
+	Require2FA            *bool `json:"require_2fa,omitempty"`
+	TeamsEnabled          *bool `json:"teams_enabled,omitempty"`
+	RequireKeypairProfile *bool `json:"require_keypair_profile,omitempty"`
+	ReleaseApprovals      *int  `json:"release_approvals,omitempty"`
+	RotationSeconds       *int  `json:"rotation_interval_seconds,omitempty"`
 }
 
 // Validate checks the bounds of the settings being changed.
@@ -150,6 +151,9 @@ func (r SettingsUpdate) details() map[string]string {
 	}
 	if r.TeamsEnabled != nil {
 		d["teams_enabled"] = strconv.FormatBool(*r.TeamsEnabled)
+	}
+	if r.RequireKeypairProfile != nil {
+		d["require_keypair_profile"] = strconv.FormatBool(*r.RequireKeypairProfile)
 	}
 	if r.ReleaseApprovals != nil {
 		d["release_approvals"] = strconv.Itoa(*r.ReleaseApprovals)

@@ -8,13 +8,25 @@ import (
 	"github.com/signet-project/signet/internal/auth"
 )
 
-const settingsColumns = `require_2fa, teams_enabled, release_approvals, rotation_seconds, updated_at`
+// settingsSQL reads the account settings: those of identity, releases and
+// rotation from account_settings, and require_keypair_profile from
+// profile_settings, where the CA reads it (ProfileSettings).
+const settingsSQL = `SELECT s.require_2fa, s.teams_enabled, s.release_approvals, s.rotation_seconds, s.updated_at,
+	p.require_keypair_profile, p.updated_at
+FROM account_settings s JOIN profile_settings p ON p.id = 1
+WHERE s.id = 1`
 
+// scanSettings scans a row of settingsSQL. UpdatedAt is the later of the
+// two tables' times: a change through PUT /api/v1/settings/profiles is a
+// change of the account settings too.
 func scanSettings(row *sql.Row) (auth.Settings, error) {
 	var s auth.Settings
-	var updated int64
-	err := row.Scan(&s.Require2FA, &s.TeamsEnabled, &s.ReleaseApprovals, &s.RotationSeconds, &updated)
-	if updated > 0 {
+	var requireProfile int
+	var updated, profileUpdated int64
+	err := row.Scan(&s.Require2FA, &s.TeamsEnabled, &s.ReleaseApprovals, &s.RotationSeconds, &updated,
+		&requireProfile, &profileUpdated)
+	s.RequireKeypairProfile = requireProfile != 0
+	if updated = max(updated, profileUpdated); updated > 0 {
 		s.UpdatedAt = fromMicros(updated)
 	}
 	return s, err
@@ -22,15 +34,17 @@ func scanSettings(row *sql.Row) (auth.Settings, error) {
 
 // Settings returns the account settings.
 func (db *DB) Settings(ctx context.Context) (auth.Settings, error) {
-	s, err := scanSettings(db.queryRow(ctx, `SELECT `+settingsColumns+` FROM account_settings WHERE id = 1`))
+	s, err := scanSettings(db.queryRow(ctx, settingsSQL))
 	return s, db.wrap(err, "account settings")
 }
 
 // UpdateSettings changes the settings u sets, and only those: one UPDATE
 // whose COALESCE keeps the stored value of every column u leaves nil, so
 // that two admins changing different settings at once both keep their
-// change (a read-modify-write of the whole row would lose one). The row
-// read back in the same transaction is what the change made.
+// change (a read-modify-write of the whole row would lose one). A change
+// of require_keypair_profile updates profile_settings in the same
+// transaction. The row read back in the same transaction is what the
+// change made.
 func (db *DB) UpdateSettings(ctx context.Context, u auth.SettingsUpdate, at time.Time, ev auditEvent) (auth.Settings, error) {
 	fillTime(&at)
 	var s auth.Settings
@@ -42,8 +56,14 @@ func (db *DB) UpdateSettings(ctx context.Context, u auth.SettingsUpdate, at time
 			orNull(u.Require2FA), orNull(u.TeamsEnabled), orNull(u.ReleaseApprovals), orNull(u.RotationSeconds), micros(at)); err != nil {
 			return err
 		}
+		if u.RequireKeypairProfile != nil {
+			if err := db.exec(ctx, tx, "profile settings", `UPDATE profile_settings SET require_keypair_profile = ?, updated_at = ? WHERE id = 1`,
+				boolInt(*u.RequireKeypairProfile), micros(at)); err != nil {
+				return err
+			}
+		}
 		var err error
-		s, err = scanSettings(tx.QueryRowContext(ctx, db.d.rebind(`SELECT `+settingsColumns+` FROM account_settings WHERE id = 1`)))
+		s, err = scanSettings(tx.QueryRowContext(ctx, db.d.rebind(settingsSQL)))
 		if err != nil {
 			return db.wrap(err, "account settings")
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/signet-project/signet/internal/auth"
+	"github.com/signet-project/signet/internal/ca"
 	"github.com/signet-project/signet/internal/server"
 )
 
@@ -27,6 +28,28 @@ func testSettingsPartial(t *testing.T, s server.Store) {
 	must(t, err)
 	want.UpdatedAt = at(3)
 	same(t, "an empty change touches only the time", got, want)
+
+	// require_keypair_profile is the profile setting the CA reads: a
+	// change through either is read through both.
+	got, err = s.UpdateSettings(ctx, auth.SettingsUpdate{RequireKeypairProfile: ptr(true)}, at(4), event(3, "Update", "account"))
+	must(t, err)
+	want.RequireKeypairProfile, want.UpdatedAt = true, at(4)
+	same(t, "require_keypair_profile set", got, want)
+	prof, err := s.ProfileSettings(ctx)
+	must(t, err)
+	same(t, "profile settings after the change", prof, ca.Settings{RequireKeypairProfile: true, UpdatedAt: at(4)})
+	must(t, s.SetProfileSettings(ctx, ca.Settings{UpdatedAt: at(5)}, event(4, "Update", "profiles")))
+	read, err = s.Settings(ctx)
+	must(t, err)
+	want.RequireKeypairProfile, want.UpdatedAt = false, at(5)
+	same(t, "settings after a change of the profile settings", read, want)
+	got, err = s.UpdateSettings(ctx, auth.SettingsUpdate{TeamsEnabled: ptr(true)}, at(6), nil)
+	must(t, err)
+	want.TeamsEnabled, want.UpdatedAt = true, at(6)
+	same(t, "another change keeps require_keypair_profile", got, want)
+	prof, err = s.ProfileSettings(ctx)
+	must(t, err)
+	same(t, "profile settings untouched by another change", prof, ca.Settings{UpdatedAt: at(5)})
 }
 
 // testSettingsConcurrent: writers each changing their own setting at the
@@ -36,10 +59,12 @@ func testSettingsConcurrent(t *testing.T, s server.Store) {
 	ctx := t.Context()
 	const rounds = 30
 	for i := range rounds {
-		want := auth.Settings{Require2FA: i%2 == 0, TeamsEnabled: i%3 == 0, ReleaseApprovals: 1 + i%7, RotationSeconds: 60 + i}
+		want := auth.Settings{Require2FA: i%2 == 0, TeamsEnabled: i%3 == 0, RequireKeypairProfile: i%5 < 2,
+			ReleaseApprovals: 1 + i%7, RotationSeconds: 60 + i}
 		updates := []auth.SettingsUpdate{
 			{Require2FA: &want.Require2FA},
 			{TeamsEnabled: &want.TeamsEnabled},
+			{RequireKeypairProfile: &want.RequireKeypairProfile},
 			{ReleaseApprovals: &want.ReleaseApprovals},
 			{RotationSeconds: &want.RotationSeconds},
 		}
