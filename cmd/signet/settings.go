@@ -10,11 +10,12 @@ import (
 
 // settings are the account settings as the API shows them.
 type settings struct {
-	Require2FA       bool      `json:"require_2fa"`
-	TeamsEnabled     bool      `json:"teams_enabled"`
-	ReleaseApprovals int       `json:"release_approvals"`
-	RotationSeconds  int       `json:"rotation_interval_seconds"`
-	UpdatedAt        time.Time `json:"updated_at"`
+	Require2FA            bool      `json:"require_2fa"`
+	TeamsEnabled          bool      `json:"teams_enabled"`
+	RequireKeypairProfile bool      `json:"require_keypair_profile"`
+	ReleaseApprovals      int       `json:"release_approvals"`
+	RotationSeconds       int       `json:"rotation_interval_seconds"`
+	UpdatedAt             time.Time `json:"updated_at"`
 }
 
 func settingsCmd(a *app) *cobra.Command {
@@ -22,9 +23,9 @@ func settingsCmd(a *app) *cobra.Command {
 		Use:   "settings",
 		Short: "Show and change the account settings (Leads)",
 		Long: `The account-wide settings: two-factor sign-in for every standard user,
-teams, the approvals an offline release needs and the dynamic-keypair
-rotation interval. Changing them needs settings.manage (the Lead role)
-and is audited.`,
+teams, whether every new keypair needs a keypair profile, the approvals
+an offline release needs and the dynamic-keypair rotation interval.
+Changing them needs settings.manage (the Lead role) and is audited.`,
 	}
 	cmd.AddCommand(settingsShowCmd(a), settingsSetCmd(a))
 	return cmd
@@ -46,11 +47,12 @@ func settingsShowCmd(a *app) *cobra.Command {
 func settingsSetCmd(a *app) *cobra.Command {
 	var s settings
 	cmd := &cobra.Command{
-		Use:   "set [--require-2fa=BOOL] [--teams=BOOL] [--release-approvals N] [--rotation-interval DURATION]",
+		Use:   "set [--require-2fa=BOOL] [--teams=BOOL] [--require-keypair-profile=BOOL] [--release-approvals N] [--rotation-interval DURATION]",
 		Short: "Change the settings given; the others stay as they are",
 		Example: `  signet settings set --require-2fa
   signet settings set --release-approvals 2 --rotation-interval 30m
-  signet settings set --teams=false`,
+  signet settings set --teams=false
+  signet settings set --require-keypair-profile`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fl := cmd.Flags()
@@ -60,6 +62,9 @@ func settingsSetCmd(a *app) *cobra.Command {
 			}
 			if fl.Changed("teams") {
 				body["teams_enabled"] = s.TeamsEnabled
+			}
+			if fl.Changed("require-keypair-profile") {
+				body["require_keypair_profile"] = s.RequireKeypairProfile
 			}
 			if fl.Changed("release-approvals") {
 				body["release_approvals"] = s.ReleaseApprovals
@@ -80,6 +85,7 @@ func settingsSetCmd(a *app) *cobra.Command {
 	fl := cmd.Flags()
 	fl.BoolVar(&s.Require2FA, "require-2fa", false, "require TOTP at every standard user's sign-in")
 	fl.BoolVar(&s.TeamsEnabled, "teams", false, "scope team keypairs and releases to team members")
+	fl.BoolVar(&s.RequireKeypairProfile, "require-keypair-profile", false, "refuse keypairs generated or imported without a keypair profile")
 	fl.IntVar(&s.ReleaseApprovals, "release-approvals", 1, "approvals an offline release needs, 1 to 10")
 	fl.Duration("rotation-interval", 15*time.Minute, "dynamic-keypair rotation interval, 1m to 24h")
 	return cmd
@@ -103,6 +109,7 @@ func (a *app) settingsCall(cmd *cobra.Command, method string, body any) error {
 	}
 	return a.show(s, func(w io.Writer) {
 		pairs(w, "Require 2FA", strconv.FormatBool(s.Require2FA), "Teams enabled", strconv.FormatBool(s.TeamsEnabled),
+			"Require keypair profile", strconv.FormatBool(s.RequireKeypairProfile),
 			"Release approvals", strconv.Itoa(s.ReleaseApprovals),
 			"Rotation interval", (time.Duration(s.RotationSeconds) * time.Second).String(),
 			"Updated", updated)

@@ -73,13 +73,14 @@ func settingsCmd() *cobra.Command {
 			return err
 		})
 	var (
-		require2FA, teams bool
-		approvals         int
-		rotation          time.Duration
+		require2FA, teams, requireProfile bool
+		approvals                         int
+		rotation                          time.Duration
 	)
 	set := identityCmd("set", "Change account settings",
 		"  signetd settings set --require-2fa=true --teams=true -c signetd.yaml\n"+
-			"  signetd settings set --release-approvals 2 --rotation-interval 30m -c signetd.yaml", cobra.NoArgs,
+			"  signetd settings set --release-approvals 2 --rotation-interval 30m -c signetd.yaml\n"+
+			"  signetd settings set --require-keypair-profile -c signetd.yaml", cobra.NoArgs,
 		func(cmd *cobra.Command, s *auth.Service, _ []string) error {
 			var u auth.SettingsUpdate
 			if cmd.Flags().Changed("require-2fa") {
@@ -87,6 +88,9 @@ func settingsCmd() *cobra.Command {
 			}
 			if cmd.Flags().Changed("teams") {
 				u.TeamsEnabled = &teams
+			}
+			if cmd.Flags().Changed("require-keypair-profile") {
+				u.RequireKeypairProfile = &requireProfile
 			}
 			if cmd.Flags().Changed("release-approvals") {
 				u.ReleaseApprovals = &approvals
@@ -106,6 +110,7 @@ func settingsCmd() *cobra.Command {
 		})
 	set.Flags().BoolVar(&require2FA, "require-2fa", false, "require TOTP of every standard user at web sign-in")
 	set.Flags().BoolVar(&teams, "teams", false, "turn teams on: team keypairs and releases are scoped to their members")
+	set.Flags().BoolVar(&requireProfile, "require-keypair-profile", false, "refuse keypairs generated or imported without a keypair profile")
 	set.Flags().IntVar(&approvals, "release-approvals", auth.DefaultReleaseApprovals,
 		fmt.Sprintf("approvals an offline release needs (1 to %d; a request keeps the number it was made with)", auth.MaxReleaseApprovals))
 	set.Flags().DurationVar(&rotation, "rotation-interval", auth.DefaultRotation,
@@ -115,6 +120,6 @@ func settingsCmd() *cobra.Command {
 }
 
 func printSettings(cmd *cobra.Command, set auth.Settings) {
-	fmt.Fprintf(cmd.OutOrStdout(), "require_2fa: %v\nteams_enabled: %v\nrelease_approvals: %d\nrotation_interval: %s\n",
-		set.Require2FA, set.TeamsEnabled, set.ReleaseApprovals, set.RotationInterval())
+	fmt.Fprintf(cmd.OutOrStdout(), "require_2fa: %v\nteams_enabled: %v\nrequire_keypair_profile: %v\nrelease_approvals: %d\nrotation_interval: %s\n",
+		set.Require2FA, set.TeamsEnabled, set.RequireKeypairProfile, set.ReleaseApprovals, set.RotationInterval())
 }

@@ -74,12 +74,20 @@ func TestAdminCommands(t *testing.T) {
 	if out := run("", "settings", "set", "--teams=true", "--require-2fa=true"); !strings.Contains(out, "teams_enabled: true") {
 		t.Fatalf("settings set: %s", out)
 	}
-	if out := run("", "settings", "show"); !strings.Contains(out, "release_approvals: 1\n") || !strings.Contains(out, "rotation_interval: 15m0s") {
+	if out := run("", "settings", "show"); !strings.Contains(out, "release_approvals: 1\n") || !strings.Contains(out, "rotation_interval: 15m0s") ||
+		!strings.Contains(out, "require_keypair_profile: false\n") {
 		t.Fatalf("settings show, defaults: %s", out)
 	}
 	if out := run("", "settings", "set", "--release-approvals", "3", "--rotation-interval", "30m"); !strings.Contains(out, "release_approvals: 3\n") ||
 		!strings.Contains(out, "rotation_interval: 30m0s") || !strings.Contains(out, "teams_enabled: true") {
 		t.Fatalf("settings set: %s", out)
+	}
+	if out := run("", "settings", "set", "--require-keypair-profile"); !strings.Contains(out, "require_keypair_profile: true\n") ||
+		!strings.Contains(out, "release_approvals: 3\n") {
+		t.Fatalf("settings set --require-keypair-profile: %s", out)
+	}
+	if out := run("", "settings", "set", "--require-keypair-profile=false"); !strings.Contains(out, "require_keypair_profile: false\n") {
+		t.Fatalf("settings set --require-keypair-profile=false: %s", out)
 	}
 	fail("release_approvals must be from 1 to 10", "settings", "set", "--release-approvals", "11")
 	fail("rotation_interval_seconds must be from 60", "settings", "set", "--rotation-interval", "30s")
