@@ -81,9 +81,20 @@ func (a *API) openapi(w http.ResponseWriter, _ *http.Request, _ policy.Principal
 type schemaGen struct{ defs map[string]any }
 
 var (
-	timeType  = reflect.TypeOf(time.Time{})
-	bytesType = reflect.TypeOf([]byte(nil))
+	timeType      = reflect.TypeOf(time.Time{})
+	bytesType     = reflect.TypeOf([]byte(nil))
+	jsonMarshaler = reflect.TypeOf((*json.Marshaler)(nil)).Elem()
 )
+
+// marshalerSchema is the schema of a type with its own MarshalJSON, whose
+// Go fields say nothing of its JSON: a string if its zero value is one
+// (ca.Duration: "30d"), else any JSON value (json.RawMessage).
+func marshalerSchema(t reflect.Type) map[string]any {
+	if b, err := json.Marshal(reflect.Zero(t).Interface()); err == nil && len(b) > 0 && b[0] == '"' {
+		return map[string]any{"type": "string"}
+	}
+	return map[string]any{}
+}
 
 func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	for t.Kind() == reflect.Pointer {
@@ -94,6 +105,8 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t == bytesType:
 		return map[string]any{"type": "string", "contentEncoding": "base64"}
+	case t.Implements(jsonMarshaler):
+		return marshalerSchema(t)
 	}
 	switch t.Kind() {
 	case reflect.String:

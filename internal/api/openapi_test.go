@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -63,5 +65,44 @@ func TestOpenAPIServedMatchesRoutes(t *testing.T) {
 		if rt.Auth && r.Status != 401 {
 			t.Errorf("%s %s needs authentication but answered %s", rt.Method, path, r)
 		}
+	}
+}
+
+// openAPISchemas returns the document's component schemas.
+func openAPISchemas(t *testing.T) map[string]map[string]any {
+	t.Helper()
+	raw, err := api.New(api.Deps{}).MarshalOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Components struct {
+			Schemas map[string]map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Components.Schemas
+}
+
+// TestOpenAPIOwnJSON: a type with its own MarshalJSON is described by the
+// JSON it sends, not by its Go fields.
+func TestOpenAPIOwnJSON(t *testing.T) {
+	schemas := openAPISchemas(t)
+	for _, c := range []struct {
+		schema, field string
+		want          map[string]any
+	}{
+		{"ca.CertProfile", "validity", map[string]any{"type": "string"}},         // ca.Duration: "30d"
+		{"ca.KeypairProfile", "expires_after", map[string]any{"type": "string"}}, // *ca.Duration
+		{"ca.Field", "value", map[string]any{}},                                  // json.RawMessage: any JSON
+	} {
+		t.Run(c.schema+"."+c.field, func(t *testing.T) {
+			props, _ := schemas[c.schema]["properties"].(map[string]any)
+			if got := props[c.field]; !reflect.DeepEqual(got, c.want) {
+				t.Errorf("schema %v, want %v", got, c.want)
+			}
+		})
 	}
 }
