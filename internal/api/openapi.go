@@ -6,6 +6,7 @@ import (
 	"path"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,7 +18,7 @@ import (
 // OpenAPI builds the OpenAPI 3.1 document from the route table, so the two
 // cannot drift apart; a golden file test shows every change to it.
 func (a *API) OpenAPI() map[string]any {
-	g := &schemaGen{defs: map[string]any{}}
+	g := newSchemaGen()
 	paths := map[string]map[string]any{}
 	for _, rt := range a.Routes() {
 		op := map[string]any{"operationId": rt.Name, "summary": rt.Summary}
@@ -32,8 +33,8 @@ func (a *API) OpenAPI() map[string]any {
 			op["parameters"] = params
 		}
 		if rt.Request != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Request))}}}
+			op["requestBody"] = map[string]any{"required": !rt.OptionalBody, "content": map[string]any{
+				"application/json": map[string]any{"schema": g.request(reflect.TypeOf(rt.Request))}}}
 		}
 		status := rt.Status
 		if status == 0 {
@@ -56,6 +57,7 @@ func (a *API) OpenAPI() map[string]any {
 		}
 		paths[rt.Path][strings.ToLower(rt.Method)] = op
 	}
+	g.finish()
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "Signet API", "version": "1",
@@ -78,7 +80,26 @@ func (a *API) openapi(w http.ResponseWriter, _ *http.Request, _ policy.Principal
 }
 
 // schemaGen turns Go types into JSON Schema, naming structs in defs.
-type schemaGen struct{ defs map[string]any }
+//
+// A struct has two schemas: as an answer, where every field without
+// omitempty is always sent and so required; and as a request body (or a
+// part of one), where only the fields of [requestRequired] are. Where the
+// two differ, the request's is named with an "Input" suffix; a struct only
+// ever sent by clients keeps its plain name.
+type schemaGen struct {
+	defs map[string]any // answers' schemas, by name
+
+	in     map[string]any              // requests' schemas, by plain name
+	inRefs map[string][]map[string]any // the $refs to each, set by finish
+	inUses map[string]map[string]bool  // the request schemas each refers to
+	inType map[string]reflect.Type     // the type of each request schema
+	using  string                      // the request schema being built, "" if none
+}
+
+func newSchemaGen() *schemaGen {
+	return &schemaGen{defs: map[string]any{}, in: map[string]any{}, inRefs: map[string][]map[string]any{},
+		inUses: map[string]map[string]bool{}, inType: map[string]reflect.Type{}}
+}
 
 var (
 	timeType      = reflect.TypeOf(time.Time{})
@@ -96,7 +117,13 @@ func marshalerSchema(t reflect.Type) map[string]any {
 	return map[string]any{}
 }
 
-func (g *schemaGen) schema(t reflect.Type) map[string]any {
+// schema is t's schema as an answer.
+func (g *schemaGen) schema(t reflect.Type) map[string]any { return g.gen(t, false) }
+
+// request is t's schema as a request body.
+func (g *schemaGen) request(t reflect.Type) map[string]any { return g.gen(t, true) }
+
+func (g *schemaGen) gen(t reflect.Type, req bool) map[string]any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -116,26 +143,100 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64:
 		return map[string]any{"type": "integer"}
 	case reflect.Slice, reflect.Array:
-		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
+		return map[string]any{"type": "array", "items": g.gen(t.Elem(), req)}
 	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
+		return map[string]any{"type": "object", "additionalProperties": g.gen(t.Elem(), req)}
 	case reflect.Struct:
+		if req {
+			return g.requestStruct(t)
+		}
 		name := schemaName(t)
 		if _, ok := g.defs[name]; !ok {
 			g.defs[name] = nil // placeholder against recursion
-			props := map[string]any{}
-			var required []string
-			g.fields(t, props, &required)
-			s := map[string]any{"type": "object", "properties": props}
-			if len(required) > 0 {
-				sort.Strings(required)
-				s["required"] = required
-			}
-			g.defs[name] = s
+			g.defs[name] = g.object(t, false, nil)
 		}
 		return map[string]any{"$ref": "#/components/schemas/" + name}
 	}
 	return map[string]any{}
+}
+
+// requestStruct is the schema of struct t in a request: a $ref that
+// finish points at its plain or its Input name.
+func (g *schemaGen) requestStruct(t reflect.Type) map[string]any {
+	name := schemaName(t)
+	if g.using != "" {
+		g.inUses[g.using][name] = true
+	}
+	if _, ok := g.in[name]; !ok {
+		g.in[name] = nil // placeholder against recursion
+		g.inUses[name] = map[string]bool{}
+		g.inType[name] = t
+		outer := g.using
+		g.using = name
+		g.in[name] = g.object(t, true, requestRequired[t])
+		g.using = outer
+	}
+	ref := map[string]any{"$ref": "#/components/schemas/" + name}
+	g.inRefs[name] = append(g.inRefs[name], ref)
+	return ref
+}
+
+// object is the schema of struct t: as an answer (req false), its fields
+// without omitempty are required; in a request, those of required.
+func (g *schemaGen) object(t reflect.Type, req bool, required []string) map[string]any {
+	props := map[string]any{}
+	var always []string
+	g.fields(t, req, props, &always)
+	if req {
+		always = slices.Clone(required)
+	}
+	s := map[string]any{"type": "object", "properties": props}
+	if len(always) > 0 {
+		sort.Strings(always)
+		s["required"] = always
+	}
+	return s
+}
+
+// finish names the request schemas: a struct whose request schema is its
+// answer schema shares it; one whose schema differs (in what it requires,
+// or in a part that differs) is named with an Input suffix.
+func (g *schemaGen) finish() {
+	differs := map[string]bool{}
+	for name, s := range g.in {
+		if out, ok := g.defs[name]; ok && !reflect.DeepEqual(out, s) {
+			differs[name] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for name, uses := range g.inUses {
+			if _, ok := g.defs[name]; !ok || differs[name] {
+				continue
+			}
+			for u := range uses {
+				if differs[u] {
+					differs[name], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	for name, s := range g.in {
+		switch _, ok := g.defs[name]; {
+		case differs[name]:
+			in := name + "Input"
+			if _, clash := g.defs[in]; clash {
+				panic("openapi: two schemas named " + in)
+			}
+			g.defs[in] = s
+			for _, ref := range g.inRefs[name] {
+				ref["$ref"] = "#/components/schemas/" + in
+			}
+		case !ok:
+			g.defs[name] = s
+		}
+	}
 }
 
 // apiPkg is this package's import path: its types keep their plain names.
@@ -151,8 +252,9 @@ func schemaName(t reflect.Type) string {
 	return path.Base(t.PkgPath()) + "." + t.Name()
 }
 
-// fields adds t's JSON fields, flattening embedded structs as encoding/json does.
-func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]string) {
+// fields adds t's JSON fields, flattening embedded structs as encoding/json
+// does, and lists in always those it always sends.
+func (g *schemaGen) fields(t reflect.Type, req bool, props map[string]any, always *[]string) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -165,15 +267,15 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 			ft = ft.Elem()
 		}
 		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
-			g.fields(ft, props, required)
+			g.fields(ft, req, props, always)
 			continue
 		}
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = g.schema(f.Type)
+		props[name] = g.gen(f.Type, req)
 		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
-			*required = append(*required, name)
+			*always = append(*always, name)
 		}
 	}
 }

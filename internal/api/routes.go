@@ -10,16 +10,17 @@ import (
 // Route is one entry of the route table. Request and Response are zero
 // values of the body types, from which the OpenAPI document is generated.
 type Route struct {
-	Name     string // operationId
-	Method   string
-	Path     string // net/http pattern, e.g. /api/v1/keypairs/{ref}
-	Summary  string
-	Auth     bool     // needs an API token (x-api-key)
-	Query    []string // accepted query parameters
-	Request  any      // JSON body type, or nil
-	Response any      // JSON answer type, or nil for non-JSON answers
-	Status   int      // success status; 200 if zero
-	handle   handlerFunc
+	Name         string // operationId
+	Method       string
+	Path         string // net/http pattern, e.g. /api/v1/keypairs/{ref}
+	Summary      string
+	Auth         bool     // needs an API token (x-api-key)
+	Query        []string // accepted query parameters
+	Request      any      // JSON body type, or nil; see requestRequired
+	Response     any      // JSON answer type, or nil for non-JSON answers
+	Status       int      // success status; 200 if zero
+	OptionalBody bool     // the request may come without a body at all
+	handle       handlerFunc
 }
 
 // Routes is the whole route table.
@@ -68,9 +69,9 @@ func (a *API) Routes() []Route {
 		{Name: "updateRelease", Method: "PATCH", Path: "/api/v1/releases/{id}", Summary: "Update a release (fields allowed depend on its status)",
 			Auth: true, Request: release.UpdateRequest{}, Response: releaseView{}, handle: a.updateRelease},
 		{Name: "approveRelease", Method: "POST", Path: "/api/v1/releases/{id}/approve", Summary: "Approve a pending release",
-			Auth: true, Request: decisionBody{}, Response: releaseView{}, handle: a.approveRelease},
+			Auth: true, Request: decisionBody{}, OptionalBody: true, Response: releaseView{}, handle: a.approveRelease},
 		{Name: "rejectRelease", Method: "POST", Path: "/api/v1/releases/{id}/reject", Summary: "Reject a pending release",
-			Auth: true, Request: decisionBody{}, Response: releaseView{}, handle: a.rejectRelease},
+			Auth: true, Request: decisionBody{}, OptionalBody: true, Response: releaseView{}, handle: a.rejectRelease},
 		{Name: "closeRelease", Method: "POST", Path: "/api/v1/releases/{id}/close", Summary: "Close a release early",
 			Auth: true, Response: releaseView{}, handle: a.closeRelease},
 
@@ -181,7 +182,7 @@ func (a *API) Routes() []Route {
 		{Name: "updateCertificate", Method: "PATCH", Path: "/api/v1/certificates/{id}", Summary: "Make a certificate the keypair's default; turn its renewal on or off",
 			Auth: true, Request: ca.UpdateRequest{}, Response: certView{}, handle: a.updateCertificate},
 		{Name: "revokeCertificate", Method: "POST", Path: "/api/v1/certificates/{id}/revoke", Summary: "Revoke a certificate with a reason; the CRL is republished at once",
-			Auth: true, Request: revokeBody{}, Response: certView{}, handle: a.revokeCertificate},
+			Auth: true, Request: revokeBody{}, OptionalBody: true, Response: certView{}, handle: a.revokeCertificate},
 		{Name: "downloadCertificate", Method: "GET", Path: "/api/v1/certificates/{id}/download", Summary: "Download a certificate (format=pem, der, chain, fullchain, p7b)",
 			Auth: true, Query: []string{"format"}, handle: a.downloadCertificate},
 
