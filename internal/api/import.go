@@ -21,6 +21,6 @@ func (a *API) importKeypair(w http.ResponseWriter, r *http.Request, p policy.Pri
 	if err != nil {
 		return err
 	}
-	renderJSON(w, http.StatusCreated, viewOf(kp))
+	renderJSON(w, http.StatusCreated, a.views(r.Context(), kp)[0])
 	return nil
 }

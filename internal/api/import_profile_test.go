@@ -54,9 +54,13 @@ func TestImportKeypairProfiles(t *testing.T) {
 		Profile   string `json:"profile"`
 	}
 	env.MustDo(t, lead, "POST", "/api/v1/keypairs/imported/import", map[string]any{"key_pem": ecPEM, "profile": "qa"}, 201).JSON(t, &kp)
+	answered := kp
 	env.MustDo(t, lead, "GET", "/api/v1/keypairs/imported", nil, 200).JSON(t, &kp)
 	if kp.Team != "blue" || kp.Category != "test" || kp.ExpiresAt == "" || kp.Profile != "qa" {
 		t.Errorf("imported under profile qa: %+v; want team blue, category test, an expiry", kp)
+	}
+	if answered != kp {
+		t.Errorf("the import answered %+v, GET shows %+v", answered, kp)
 	}
 }
 
