@@ -34,7 +34,8 @@ turns them on ("signet settings set --teams"). A member is a user
 or a group, with the roles it holds inside the team (team_lead, developer,
 build_engineer, signer or a custom team-scoped role). Creating and deleting
 teams needs team.manage account-wide; a team lead manages the members of
-their own team.`,
+their own team once teams are on (while they are off, only an account-wide
+team.manage, a Lead's, changes teams and their members).`,
 	}
 	cmd.AddCommand(teamLsCmd(a), teamDescribeCmd(a), teamCreateCmd(a), teamDeleteCmd(a),
 		teamMemberCmd(a, "add"), teamMemberCmd(a, "remove"))

@@ -113,8 +113,9 @@ func (s *Service) DeleteTeam(ctx context.Context, p policy.Principal, name strin
 }
 
 // SetTeamMember adds a user or group to a team, or replaces the roles it
-// holds there (team.manage in that team: its team lead, or a Lead). The
-// caller must hold, in the team, every permission of the roles it gives.
+// holds there (team.manage in that team: its team lead, or a Lead; while
+// teams are off, a Lead only, see policy). The caller must hold, in the
+// team, every permission of the roles it gives.
 func (s *Service) SetTeamMember(ctx context.Context, p policy.Principal, team string, r MemberRequest) (*Team, error) {
 	t := teamTarget("Set-member", team)
 	if err := s.check(ctx, p, policy.Request{Action: policy.TeamManage, Team: team}, t); err != nil {
@@ -136,7 +137,8 @@ func (s *Service) SetTeamMember(ctx context.Context, p policy.Principal, team st
 	return s.team(ctx, team)
 }
 
-// RemoveTeamMember takes a user or group out of a team (team.manage there).
+// RemoveTeamMember takes a user or group out of a team (team.manage there;
+// while teams are off, a Lead only).
 func (s *Service) RemoveTeamMember(ctx context.Context, p policy.Principal, team, kind, ref string) (*Team, error) {
 	t := teamTarget("Remove-member", team)
 	if err := s.check(ctx, p, policy.Request{Action: policy.TeamManage, Team: team}, t); err != nil {

@@ -1,6 +1,9 @@
 package policy
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // code runs Authorize and returns "" for allowed, else the denial code.
 func code(p Principal, req Request) string {
@@ -192,6 +195,46 @@ func TestReleaseWindow(t *testing.T) {
 			d := Authorize(dev, Request{Action: Sign, Keypair: tt.kp, Release: tt.rel}, now)
 			if (tt.code == "") != d.Allow || d.Code != tt.code || d.Counts != tt.counts {
 				t.Fatalf("got %+v, want code %q counts %v", d, tt.code, tt.counts)
+			}
+		})
+	}
+}
+
+// TestTeamManageTeamsOff: with teams off, team roles act account-wide, but
+// team.manage (teams and their members, which act once teams are on) comes
+// only from an account-wide role of scope account.
+func TestTeamManageTeamsOff(t *testing.T) {
+	teamManager := Role{Name: "team-manager", Scope: ScopeTeam, Permissions: []Action{TeamManage}}
+	teamsAdmin := Role{Name: "teams-admin", Scope: ScopeAccount, Permissions: []Action{TeamManage}}
+	custom := map[string]Role{"team-manager": teamManager, "teams-admin": teamsAdmin}
+	p := func(role string, teamsOn bool) Principal {
+		return Principal{UserID: "u", Name: "u", Roles: []string{role}, Custom: custom, TeamsOn: teamsOn,
+			Teams: map[string][]string{"blue": nil}, SecondFactor: true}
+	}
+	tests := []struct {
+		name string
+		p    Principal
+		req  Request
+		code string
+	}{
+		{"teams off: team lead creates a team", p(RoleTeamLead, false), Request{Action: TeamManage}, "permission_denied"},
+		{"teams off: team lead changes a team's members", p(RoleTeamLead, false), Request{Action: TeamManage, Team: "red"}, "permission_denied"},
+		{"teams off: team lead changes its own team's members", p(RoleTeamLead, false), Request{Action: TeamManage, Team: "blue"}, "permission_denied"},
+		{"teams off: team lead still approves", p(RoleTeamLead, false), Request{Action: ReleaseApprove}, ""},
+		{"teams off: team-scope custom role", p("team-manager", false), Request{Action: TeamManage, Team: "blue"}, "permission_denied"},
+		{"teams off: account-scope custom role", p("teams-admin", false), Request{Action: TeamManage, Team: "red"}, ""},
+		{"teams off: lead", p(RoleLead, false), Request{Action: TeamManage}, ""},
+		{"teams on: team lead in its team", p(RoleTeamLead, true), Request{Action: TeamManage, Team: "blue"}, ""},
+		{"teams on: team lead elsewhere", p(RoleTeamLead, true), Request{Action: TeamManage, Team: "red"}, "team_access_denied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Authorize(tt.p, tt.req, now)
+			if got := code(tt.p, tt.req); got != tt.code {
+				t.Fatalf("got %q, want %q (%s)", got, tt.code, d.Reason)
+			}
+			if tt.code == "permission_denied" && !strings.Contains(d.Reason, "team.manage") {
+				t.Fatalf("the denial does not name team.manage: %q", d.Reason)
 			}
 		})
 	}

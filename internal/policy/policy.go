@@ -19,7 +19,10 @@
 //
 // With teams off (the account setting), there are no team boundaries:
 // every role a user holds acts account-wide, and resources' teams are
-// ignored. A resource is inside team T when its team is T and teams are on. The
+// ignored, with one exception: team.manage (teams and their members, which
+// act once teams are on) then comes only from an account-wide role of scope
+// "account", so that a Team lead manages no team while teams are off. A
+// resource is inside team T when its team is T and teams are on. The
 // keypair access list (restricted keypairs, and the Signer's "assigned
 // keypairs only") limits the use of a key: signing and certificate
 // generation; a caller without keypair.view still sees the keypairs it may
@@ -121,6 +124,9 @@ func Authorize(p Principal, req Request, now time.Time) Decision {
 	}
 	if act == CredentialsManageOwn && p.Service {
 		return deny("service_user_credentials", "the credentials of service user "+p.Name+" are managed by a Lead (user.manage)")
+	}
+	if act == TeamManage && !p.TeamsOn && !p.allTeams() {
+		return deny("permission_denied", "missing permission team.manage from an account-wide role of scope account: while teams are off, team roles (Team lead) manage no team")
 	}
 	team := req.team(p)
 	if team != "" && !p.member(team) && !p.allTeams() {
