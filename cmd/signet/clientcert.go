@@ -47,7 +47,10 @@ func clientCertCmd(a *app) *cobra.Command {
 SIGNET_CLIENT_CERT_PASSWORD) is the second factor, presented over mutual
 TLS: signing, generating keypairs and approving releases need it with the
 API token of the same user. Signet's client CA issues it; its password is
-shown once. Standard users manage their own; a Lead anyone's (--user).`,
+shown once. Standard users manage their own; a Lead anyone's (--user).
+An API token alone cannot issue one: issuing needs the caller's own client
+certificate too, or a web console sign-in. A standard user's first
+certificate therefore comes from a Lead or from the web console.`,
 	}
 	cmd.AddCommand(clientCertLsCmd(a), clientCertIssueCmd(a), clientCertRevokeCmd(a))
 	return cmd
@@ -92,7 +95,17 @@ func clientCertIssueCmd(a *app) *cobra.Command {
 readable by its owner only (mode 0600). With -o table (the default) stdout
 holds the password alone, so that a script may capture it; -o json and
 -o yaml show the certificate with its "password" and "file". The password
-is shown this once.`,
+is shown this once.
+
+The certificate is the second factor, so the API token alone does not
+issue it: signet must present your current client certificate as well
+(SIGNET_CLIENT_CERT_FILE and SIGNET_CLIENT_CERT_PASSWORD), e.g. to renew
+it before it expires; otherwise the server refuses with
+second_factor_required (exit 3). Your first certificate comes from a Lead
+("signet client-cert issue --user YOU", or "signetd client-cert issue YOU"
+on the server) or from a web console sign-in (POST /api/v1/session with
+the password and TOTP, then POST /api/v1/client-certs with the session
+cookie and X-CSRF-Token).`,
 		Example: `  signet client-cert issue --out me.p12
   SIGNET_CLIENT_CERT_PASSWORD=$(signet client-cert issue --user ci-bot --out ci-bot.p12 --validity 2160h)
   signet client-cert issue --out me.p12 -o json | jq -r .password`,

@@ -15,6 +15,7 @@ var apiFixes = map[string]string{
 	"api_key_revoked":             "the API key was revoked: ask a Lead for a new token (signet token create --user YOU) and save it with \"signet credentials save\"",
 	"user_disabled":               "your user is disabled: ask a Lead to enable it",
 	"client_certificate_required": "this action needs your client certificate: set SIGNET_CLIENT_CERT_FILE (PKCS#12) and SIGNET_CLIENT_CERT_PASSWORD",
+	"second_factor_required":      "an API key alone cannot make a client certificate: set your current one (SIGNET_CLIENT_CERT_FILE and SIGNET_CLIENT_CERT_PASSWORD); your first comes from a Lead (signet client-cert issue --user YOU) or from a web console sign-in",
 	"client_certificate_unknown":  "the server does not know this client certificate{client_cert_file}: without it (unset SIGNET_CLIENT_CERT_FILE) issue one with \"signet client-cert issue --out FILE.p12\", or ask a Lead (signet client-cert issue --user YOU)",
 	"client_certificate_expired":  "the client certificate{client_cert_file} has expired: without it (unset SIGNET_CLIENT_CERT_FILE) issue a new one with \"signet client-cert issue --out FILE.p12\", or ask a Lead",
 	"client_certificate_revoked":  "the client certificate{client_cert_file} was revoked: without it (unset SIGNET_CLIENT_CERT_FILE) issue a new one with \"signet client-cert issue --out FILE.p12\", or ask a Lead",
@@ -94,7 +95,7 @@ func (a *app) explainAPI(e *client.APIError) (int, string, string) {
 	switch {
 	case e.Status == http.StatusUnauthorized:
 		code = exitCredentials
-	case e.Code == "client_certificate_required":
+	case e.Code == "client_certificate_required", e.Code == "second_factor_required":
 		code = exitCredentials
 	case e.Status == http.StatusForbidden:
 		code = exitDenied

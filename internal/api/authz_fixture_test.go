@@ -57,7 +57,7 @@ func teamOf(acc string) string {
 
 type factor struct {
 	name string
-	rule func(cell, twoFactor bool) want
+	rule func(cell bool, tokenOnlyRefusal string) want
 }
 
 type want struct {

@@ -28,9 +28,10 @@ import (
 // team blue, in team red. Profiles, which may belong to a team or to none,
 // have three: in no team (account), in blue, in red. Others have one.
 // Certificates are those of the keypair of the column. "+2F" marks the
-// permissions that need the second factor. Every cell assumes both factors
-// (API token + the caller's client certificate); the factor rules follow
-// the table.
+// permissions that need the second factor; "+2F|session" those that need
+// it or a web console session (making a client certificate). Every cell
+// assumes both factors (API token + the caller's client certificate); the
+// factor rules follow the table.
 //
 // Every refusal is audited: a refused cell leaves exactly one denied record
 // of its caller, whose reason is the message of the answer (which names the
@@ -113,7 +114,7 @@ create own token                  credentials.manage_own                  LTDBS
 revoke own token                  credentials.manage_own                  LTDBS
 list another's tokens             user.manage                             L....
 list own client certificates      credentials.manage_own                  LTDBS
-issue own client certificate      credentials.manage_own                  LTDBS
+issue own client certificate      credentials.manage_own+2F|session       LTDBS
 revoke own client certificate     credentials.manage_own                  LTDBS
 list certificate profiles         profile.view                            LTD.S
 list keypair profiles             profile.view                            LTD.S
@@ -127,19 +128,31 @@ me                                -                                       LTDBS
 // The factor rules: how each way of presenting credentials changes a cell.
 var factors = []factor{
 	// Token and the caller's own valid client certificate: the cell.
-	{"token + client certificate", func(cell bool, twoFactor bool) want { return cellWant(cell) }},
+	{"token + client certificate", func(cell bool, _ string) want { return cellWant(cell) }},
 	// Token alone: endpoints needing the second factor refuse, naming it.
-	{"token only", func(cell bool, twoFactor bool) want {
-		if twoFactor && cell {
-			return want{403, "client_certificate_required"}
+	{"token only", func(cell bool, refusal string) want {
+		if refusal != "" && cell {
+			return want{403, refusal}
 		}
 		return cellWant(cell)
 	}},
 	// A certificate of another user, a revoked certificate, or an expired
 	// token: refused before anything else.
-	{"client certificate of another user", func(bool, bool) want { return want{401, "client_certificate_mismatch"} }},
-	{"revoked client certificate", func(bool, bool) want { return want{401, "client_certificate_revoked"} }},
-	{"expired token", func(bool, bool) want { return want{401, "api_key_expired"} }},
+	{"client certificate of another user", func(bool, string) want { return want{401, "client_certificate_mismatch"} }},
+	{"revoked client certificate", func(bool, string) want { return want{401, "client_certificate_revoked"} }},
+	{"expired token", func(bool, string) want { return want{401, "api_key_expired"} }},
+}
+
+// tokenOnlyRefusal is the code a row's allowed cells answer a token alone:
+// "" when the row needs no second factor.
+func tokenOnlyRefusal(needs string) string {
+	switch {
+	case strings.Contains(needs, "+2F|session"):
+		return "second_factor_required"
+	case strings.Contains(needs, "+2F"):
+		return "client_certificate_required"
+	}
+	return ""
 }
 
 // cellWant is 2xx for an allowed cell, else a 403 with a denial code.
@@ -216,7 +229,7 @@ func (f *fixture) runRole(t *testing.T, rows []row, role string) {
 		k := slices.Index(roleOrder, role)
 		for i, acc := range accesses {
 			for _, fa := range factors {
-				w := fa.rule(r.cells[i][k] != '.', strings.Contains(r.needs, "+2F"))
+				w := fa.rule(r.cells[i][k] != '.', tokenOnlyRefusal(r.needs))
 				name := fmt.Sprintf("%s/%s/%s/%s", r.name, acc, role, fa.name)
 				cells = append(cells, f.check(t, name, r, ep.probe, acc, role, fa.name, w))
 			}

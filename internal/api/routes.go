@@ -162,7 +162,7 @@ func (a *API) Routes() []Route {
 
 		{Name: "listClientCerts", Method: "GET", Path: "/api/v1/client-certs", Summary: "List client certificates (one's own, or ?user=)",
 			Auth: true, Query: []string{"user"}, Response: clientCertList{}, handle: a.listClientCerts},
-		{Name: "issueClientCert", Method: "POST", Path: "/api/v1/client-certs", Summary: "Issue a client certificate as PKCS#12; its password is shown once",
+		{Name: "issueClientCert", Method: "POST", Path: "/api/v1/client-certs", Summary: "Issue a client certificate as PKCS#12; its password is shown once. Needs the caller's client certificate or a web session, not a token alone",
 			Auth: true, Request: auth.CertRequest{}, Response: newClientCert{}, Status: 201, handle: a.issueClientCert},
 		{Name: "revokeClientCert", Method: "DELETE", Path: "/api/v1/client-certs/{id}", Summary: "Revoke a client certificate",
 			Auth: true, Response: auth.ClientCert{}, handle: a.revokeClientCert},

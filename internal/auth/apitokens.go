@@ -23,30 +23,34 @@ type TokenRequest struct {
 
 // owner resolves whose credentials a request is about, and checks that p
 // may manage them: one's own with credentials.manage_own (standard users),
-// anyone's with user.manage (a Lead: service users, and offboarding).
-func (s *Service) owner(ctx context.Context, p policy.Principal, ref string, t guard.Target) (*User, error) {
+// anyone's with user.manage (a Lead: service users, and offboarding). req
+// holds the facts of the action beyond its permission (IssuesSecondFactor).
+func (s *Service) owner(ctx context.Context, p policy.Principal, ref string, req policy.Request, t guard.Target) (*User, error) {
 	if ref == "" || ref == p.UserID || ref == p.Name {
 		u, err := s.user(ctx, p.UserID)
 		if err != nil {
 			return nil, err
 		}
-		if policy.Authorize(p, policy.Request{Action: policy.UserManage}, s.Guard.Now()).Allow {
+		req.Action = policy.UserManage
+		if policy.Authorize(p, req, s.Guard.Now()).Allow {
 			return u, nil // a Lead manages its own like anyone's
 		}
-		return u, s.check(ctx, p, policy.Request{Action: policy.CredentialsManageOwn}, t)
+		req.Action = policy.CredentialsManageOwn
+		return u, s.check(ctx, p, req, t)
 	}
 	u, err := s.user(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	return u, s.check(ctx, p, policy.Request{Action: policy.UserManage}, t)
+	req.Action = policy.UserManage
+	return u, s.check(ctx, p, req, t)
 }
 
 // CreateToken creates an API token and returns it with its secret, which
 // is never shown again: only its hash is kept.
 func (s *Service) CreateToken(ctx context.Context, p policy.Principal, r TokenRequest) (*Token, string, error) {
 	t := guard.Target{Type: "Token", Action: "Create", Name: r.Name}
-	u, err := s.owner(ctx, p, r.User, t)
+	u, err := s.owner(ctx, p, r.User, policy.Request{}, t)
 	if err != nil {
 		return nil, "", err
 	}
@@ -82,7 +86,7 @@ func (s *Service) CreateToken(ctx context.Context, p policy.Principal, r TokenRe
 
 // ListTokens lists a user's API tokens (the caller's by default).
 func (s *Service) ListTokens(ctx context.Context, p policy.Principal, userRef string) ([]*Token, error) {
-	u, err := s.owner(ctx, p, userRef, guard.Target{Type: "Token", Action: "List", Name: userRef})
+	u, err := s.owner(ctx, p, userRef, policy.Request{}, guard.Target{Type: "Token", Action: "List", Name: userRef})
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +107,7 @@ func (s *Service) RevokeToken(ctx context.Context, p policy.Principal, id string
 		return nil, errs.Internal(err)
 	}
 	t := guard.Target{Type: "Token", Action: "Revoke", ID: tok.ID, Name: tok.Prefix}
-	if _, err := s.owner(ctx, p, tok.UserID, t); err != nil {
+	if _, err := s.owner(ctx, p, tok.UserID, policy.Request{}, t); err != nil {
 		return nil, err
 	}
 	now := s.now()

@@ -149,6 +149,9 @@ func principalOf(c *Credentials) policy.Principal {
 	u := c.User
 	p := policy.Principal{UserID: u.ID, Name: u.Name, Roles: u.Roles, Groups: u.Groups, Custom: c.Grants.Custom,
 		TeamsOn: c.Settings.TeamsEnabled, Service: u.Type == UserService}
+	if c.Token != nil {
+		p.WebSession = c.Token.Kind == TokenSession
+	}
 	if p.TeamsOn {
 		p.Teams = c.Grants.Teams
 	}

@@ -62,9 +62,11 @@ type CertRequest struct {
 
 // IssueClientCert issues a client certificate from the server's client CA
 // and returns its record, the PKCS#12 file and its password (shown once).
+// A certificate is the second factor: the caller needs its own already, or
+// a web console session; an API token alone makes none (policy).
 func (s *Service) IssueClientCert(ctx context.Context, p policy.Principal, r CertRequest) (*ClientCert, []byte, string, error) {
 	t := guard.Target{Type: "ClientCertificate", Action: "Create"}
-	u, err := s.owner(ctx, p, r.User, t)
+	u, err := s.owner(ctx, p, r.User, policy.Request{IssuesSecondFactor: true}, t)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -95,7 +97,7 @@ func (s *Service) IssueClientCert(ctx context.Context, p policy.Principal, r Cer
 
 // ListClientCerts lists a user's client certificates (the caller's by default).
 func (s *Service) ListClientCerts(ctx context.Context, p policy.Principal, userRef string) ([]*ClientCert, error) {
-	u, err := s.owner(ctx, p, userRef, guard.Target{Type: "ClientCertificate", Action: "List", Name: userRef})
+	u, err := s.owner(ctx, p, userRef, policy.Request{}, guard.Target{Type: "ClientCertificate", Action: "List", Name: userRef})
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +118,7 @@ func (s *Service) RevokeClientCert(ctx context.Context, p policy.Principal, id s
 		return nil, errs.Internal(err)
 	}
 	t := guard.Target{Type: "ClientCertificate", Action: "Revoke", ID: c.ID, Name: c.Serial}
-	if _, err := s.owner(ctx, p, c.UserID, t); err != nil {
+	if _, err := s.owner(ctx, p, c.UserID, policy.Request{}, t); err != nil {
 		return nil, err
 	}
 	now := s.now()

@@ -29,6 +29,13 @@
 // sign with. The second factor (a client certificate of the token's user)
 // is needed to sign, generate, import or delete a keypair, and approve a
 // release.
+//
+// # Credentials
+//
+// An API token is the first factor and a client certificate the second, so
+// a token alone never makes a client certificate, for its own user or
+// another: that needs the caller's client certificate already, or a web
+// console session (a sign-in with the password, and TOTP).
 package policy
 
 import (
@@ -61,6 +68,10 @@ type Principal struct {
 	Service      bool // a service user: its credentials are managed by a Lead
 	Disabled     bool
 	SecondFactor bool // a valid client certificate of this same user was presented
+	// WebSession: the caller signed in to the web console (password, and
+	// TOTP when the user has it or the account requires it) rather than
+	// sending an API token.
+	WebSession bool
 }
 
 // Keypair is what authorization needs to know of a keypair.
@@ -86,6 +97,11 @@ type Request struct {
 	// than a digest (a certificate request), which needs the second factor
 	// as signing does.
 	UsesKey bool
+	// IssuesSecondFactor: the action makes a client certificate, the second
+	// factor, which the first factor alone must not mint: it needs the
+	// caller's own client certificate already (SecondFactor) or a web
+	// session (WebSession).
+	IssuesSecondFactor bool
 }
 
 // Decision is Authorize's answer. Code and Reason say why it was denied, in
@@ -124,6 +140,10 @@ func Authorize(p Principal, req Request, now time.Time) Decision {
 	}
 	if act == CredentialsManageOwn && p.Service {
 		return deny("service_user_credentials", "the credentials of service user "+p.Name+" are managed by a Lead (user.manage)")
+	}
+	if req.IssuesSecondFactor && !p.SecondFactor && !p.WebSession {
+		return deny("second_factor_required",
+			"issuing a client certificate needs the second factor already: send the API token with your client certificate (mutual TLS), or sign in to the web console; an API token alone cannot make one")
 	}
 	if act == TeamManage && !p.TeamsOn && !p.allTeams() {
 		return deny("permission_denied", "missing permission team.manage from an account-wide role of scope account: while teams are off, team roles (Team lead) manage no team")
