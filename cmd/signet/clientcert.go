@@ -105,7 +105,11 @@ second_factor_required (exit 3). Your first certificate comes from a Lead
 ("signet client-cert issue --user YOU", or "signetd client-cert issue YOU"
 on the server) or from a web console sign-in (POST /api/v1/session with
 the password and TOTP, then POST /api/v1/client-certs with the session
-cookie and X-CSRF-Token).`,
+cookie and X-CSRF-Token).
+
+No credential outlives the API token that made it: issued with an
+expiring SIGNET_API_KEY, the certificate ends when that token does at the
+latest, whatever --validity asks (the note shows its end).`,
 		Example: `  signet client-cert issue --out me.p12
   SIGNET_CLIENT_CERT_PASSWORD=$(signet client-cert issue --user ci-bot --out ci-bot.p12 --validity 2160h)
   signet client-cert issue --out me.p12 -o json | jq -r .password`,

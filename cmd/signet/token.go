@@ -74,7 +74,11 @@ func tokenCreateCmd(a *app) *cobra.Command {
 e.g. for a service user). With -o table (the default) stdout holds the
 secret alone, so that a script may capture it; -o json and -o yaml show
 the token with its "secret". The secret is shown this once: Signet keeps
-only its hash.`,
+only its hash.
+
+No credential outlives the API token that made it: made with an expiring
+SIGNET_API_KEY, the new token expires when that one does at the latest,
+even without --expires or with a later one (the note says so).`,
 		Example: `  signet token create --name laptop --expires 720h
   SIGNET_API_KEY=$(signet token create --user ci-bot --name pipeline)
   signet token create --name ci -o json | jq -r .secret`,
@@ -103,6 +107,11 @@ only its hash.`,
 			expiry := "no expiry"
 			if t.ExpiresAt != nil {
 				expiry = "expires " + at(t.ExpiresAt)
+				// The server ends it sooner than asked only at the
+				// expiry of the token that made it.
+				if expires == 0 || t.ExpiresAt.Before(t.CreatedAt.Add(expires-time.Second)) {
+					expiry += ", capped at the expiry of the API token that made it"
+				}
 			}
 			a.note("Created API token %s (prefix %s…, %s). Its secret is shown once: store it now; Signet keeps only its hash.",
 				t.ID, t.Prefix, expiry)
@@ -111,7 +120,7 @@ only its hash.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&name, "name", "", "a name to recognise the token by")
-	fl.DurationVar(&expires, "expires", 0, "lifetime such as 720h (default: no expiry)")
+	fl.DurationVar(&expires, "expires", 0, "lifetime such as 720h (default: no expiry, or that of your API token)")
 	fl.StringVar(&who, "user", "", "whose token (name or ID; default: yours)")
 	_ = cmd.RegisterFlagCompletionFunc("user", completeUsers(a))
 	return cmd

@@ -47,7 +47,9 @@ func (s *Service) owner(ctx context.Context, p policy.Principal, ref string, req
 }
 
 // CreateToken creates an API token and returns it with its secret, which
-// is never shown again: only its hash is kept.
+// is never shown again: only its hash is kept. A token made with an
+// expiring API token expires with it at the latest: asked for later, or
+// for no expiry, it gets the caller's token's expiry (the answer shows it).
 func (s *Service) CreateToken(ctx context.Context, p policy.Principal, r TokenRequest) (*Token, string, error) {
 	t := guard.Target{Type: "Token", Action: "Create", Name: r.Name}
 	u, err := s.owner(ctx, p, r.User, policy.Request{}, t)
@@ -69,6 +71,13 @@ func (s *Service) CreateToken(ctx context.Context, p policy.Principal, r TokenRe
 	}
 	if exp != nil && !exp.After(now) {
 		return nil, "", errs.BadRequest("invalid_expiry", "expires_at must be in the future")
+	}
+	var want time.Time
+	if exp != nil {
+		want = *exp
+	}
+	if at, capped := policy.CredentialExpiry(p, want); capped {
+		exp = &at
 	}
 	if exp != nil {
 		at := exp.UTC().Truncate(time.Microsecond)

@@ -151,6 +151,9 @@ func principalOf(c *Credentials) policy.Principal {
 		TeamsOn: c.Settings.TeamsEnabled, Service: u.Type == UserService}
 	if c.Token != nil {
 		p.WebSession = c.Token.Kind == TokenSession
+		if c.Token.Kind == TokenAPI && c.Token.ExpiresAt != nil {
+			p.TokenExpiresAt = *c.Token.ExpiresAt
+		}
 	}
 	if p.TeamsOn {
 		p.Teams = c.Grants.Teams

@@ -63,7 +63,8 @@ type CertRequest struct {
 // IssueClientCert issues a client certificate from the server's client CA
 // and returns its record, the PKCS#12 file and its password (shown once).
 // A certificate is the second factor: the caller needs its own already, or
-// a web console session; an API token alone makes none (policy).
+// a web console session; an API token alone makes none (policy). One made
+// with an expiring API token ends with that token at the latest.
 func (s *Service) IssueClientCert(ctx context.Context, p policy.Principal, r CertRequest) (*ClientCert, []byte, string, error) {
 	t := guard.Target{Type: "ClientCertificate", Action: "Create"}
 	u, err := s.owner(ctx, p, r.User, policy.Request{IssuesSecondFactor: true}, t)
@@ -84,7 +85,14 @@ func (s *Service) IssueClientCert(ctx context.Context, p policy.Principal, r Cer
 	if validity <= 0 || validity > MaxCertValidity {
 		return nil, nil, "", errs.BadRequest("invalid_validity", "validity_days must be from 1 to %d", maxDays)
 	}
-	cc, p12, password, err := NewClientCert(s.CA, u, validity, s.Guard.Now())
+	now := s.Guard.Now()
+	if end, capped := policy.CredentialExpiry(p, now.Add(validity)); capped {
+		validity = end.Sub(now)
+		if validity <= 0 {
+			return nil, nil, "", errs.Unauthorized("api_key_expired", "the API token expired at %s", end.UTC().Format(time.RFC3339))
+		}
+	}
+	cc, p12, password, err := NewClientCert(s.CA, u, validity, now)
 	if err != nil {
 		return nil, nil, "", errs.Wrap(err, 500, "ca_error", "the client CA could not issue the certificate")
 	}

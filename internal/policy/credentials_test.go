@@ -3,6 +3,7 @@ package policy
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestIssueSecondFactor: a client certificate, the second factor, is made
@@ -44,6 +45,35 @@ func TestIssueSecondFactor(t *testing.T) {
 			}
 			if tt.code == "second_factor_required" && (!strings.Contains(d.Reason, "client certificate") || !strings.Contains(d.Reason, "web console")) {
 				t.Fatalf("the denial does not say how to get the factor: %q", d.Reason)
+			}
+		})
+	}
+}
+
+// TestCredentialExpiry: what a token makes expires with it at the latest;
+// a web session or a token without expiry leaves the asked expiry alone.
+func TestCredentialExpiry(t *testing.T) {
+	tokenEnd := now.Add(time.Minute)
+	before, after := now.Add(30*time.Second), now.Add(time.Hour)
+	tests := []struct {
+		name       string
+		tokenEnd   time.Time
+		want, got  time.Time
+		wantCapped bool
+	}{
+		{"no expiry asked, token without expiry", time.Time{}, time.Time{}, time.Time{}, false},
+		{"expiry asked, token without expiry", time.Time{}, after, after, false},
+		{"no expiry asked, expiring token", tokenEnd, time.Time{}, tokenEnd, true},
+		{"asked before the token ends", tokenEnd, before, before, false},
+		{"asked when the token ends", tokenEnd, tokenEnd, tokenEnd, false},
+		{"asked after the token ends", tokenEnd, after, tokenEnd, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Principal{UserID: "u", Name: "u", TokenExpiresAt: tt.tokenEnd}
+			got, capped := CredentialExpiry(p, tt.want)
+			if !got.Equal(tt.got) || capped != tt.wantCapped {
+				t.Fatalf("got %v capped %v, want %v capped %v", got, capped, tt.got, tt.wantCapped)
 			}
 		})
 	}

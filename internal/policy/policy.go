@@ -35,7 +35,8 @@
 // An API token is the first factor and a client certificate the second, so
 // a token alone never makes a client certificate, for its own user or
 // another: that needs the caller's client certificate already, or a web
-// console session (a sign-in with the password, and TOTP).
+// console session (a sign-in with the password, and TOTP). Nothing a token
+// makes outlives it ([CredentialExpiry]).
 package policy
 
 import (
@@ -72,6 +73,9 @@ type Principal struct {
 	// TOTP when the user has it or the account requires it) rather than
 	// sending an API token.
 	WebSession bool
+	// TokenExpiresAt is when the caller's API token expires; zero when it
+	// never does, and for web sessions and local administrators.
+	TokenExpiresAt time.Time
 }
 
 // Keypair is what authorization needs to know of a keypair.
