@@ -23,7 +23,8 @@ func groupCmd(a *app) *cobra.Command {
 		Short:   "List, create and delete groups and their members (Leads)",
 		Long: `Groups gather users: a restricted keypair may allow a group, a team may
 take a group in with roles. Changing groups needs user.manage (the Lead
-role); listing needs only to be signed in.`,
+role), and adding a user to a group every permission the group carries in
+teams; listing needs only to be signed in.`,
 	}
 	cmd.AddCommand(groupLsCmd(a), groupCreateCmd(a), groupDeleteCmd(a),
 		groupMemberCmd(a, "add", "PUT", "Add a user to a group", "Added %s to group %s."),

@@ -49,7 +49,11 @@ func userCmd(a *app) *cobra.Command {
 oneself needs the user.manage permission (the Lead role). A standard user
 is a person (web sign-in, own tokens and client certificates); a service
 user is automation, whose credentials a Lead makes with "signet token
-create --user" and "signet client-cert issue --user".`,
+create --user" and "signet client-cert issue --user". Acting on another
+user's tokens, client certificates, password or 2FA, or enabling them,
+lets one act as that user, so it also needs every permission that user
+holds (account-wide and in teams, through groups too): a user manager who
+is no Lead cannot act on a Lead.`,
 	}
 	cmd.AddCommand(userLsCmd(a), userDescribeCmd(a), userCreateCmd(a), userUpdateCmd(a),
 		userStateCmd(a, "disable"), userStateCmd(a, "enable"), userDeleteCmd(a),
@@ -174,10 +178,14 @@ func userStateCmd(a *app, verb string) *cobra.Command {
 		"disable": "Disable a user: every token, session and client certificate is revoked at once",
 		"enable":  "Enable a disabled user (revoked credentials stay revoked: issue new ones)",
 	}[verb]
+	needs := map[string]string{
+		"disable": "the user.manage permission",
+		"enable":  "the user.manage permission and every permission the user holds",
+	}[verb]
 	return &cobra.Command{
 		Use:               verb + " USER",
 		Short:             short,
-		Long:              short + ". Needs the user.manage permission; the change is audited.",
+		Long:              short + ". Needs " + needs + "; the change is audited.",
 		Example:           "  signet user " + verb + " alice",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeUsers(a),

@@ -24,8 +24,9 @@ func userSetPasswordCmd(a *app) *cobra.Command {
 		Use:   "set-password USER [--current]",
 		Short: "Set a standard user's web sign-in password",
 		Long: `Set the password a standard user signs in to the web console with.
-A Lead (user.manage) sets anyone's; setting one's own needs the current
-password too (--current). Passwords never come from flags: on a terminal
+A holder of user.manage sets the password of anyone holding no more than
+they do (a Lead: anyone's); setting one's own needs the current password
+too (--current). Passwords never come from flags: on a terminal
 signet asks for them without echo (the new one twice); otherwise it reads
 lines from standard input: the current password first when --current is
 given, then the new one. Service users have no password.`,
@@ -149,6 +150,7 @@ func userReset2FACmd(a *app) *cobra.Command {
 	return userActionCmd(a, "reset-2fa", "DELETE", "totp", "Remove a user's TOTP and recovery codes (lost device)",
 		`Remove a standard user's TOTP secret and recovery codes, for a lost
 device: the user enrols again at the next sign-in (required when the
-account requires two factors). Needs user.manage; audited.`,
+account requires two factors). Needs user.manage and every permission
+the user holds; audited.`,
 		"Removed the two-factor enrolment of user %s.")
 }

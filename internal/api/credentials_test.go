@@ -132,4 +132,23 @@ func TestCustomRoles(t *testing.T) {
 		t.Fatalf("creating a role without role.manage: %s", r)
 	}
 	env.MustDo(t, u, "POST", "/api/v1/users", map[string]any{"name": "newbie", "roles": []string{"releaser"}}, 201)
+
+	// ...nor become one: a Lead's credentials, password and TOTP are out of
+	// its reach, as is enabling a Lead; a user holding less is not.
+	for _, probe := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/api/v1/tokens", map[string]any{"user": env.Lead.Name, "name": "mine now"}},
+		{"POST", "/api/v1/client-certs", map[string]any{"user": env.Lead.Name}},
+		{"PUT", "/api/v1/users/" + env.Lead.Name + "/password", map[string]any{"password": "a long new passphrase"}},
+		{"DELETE", "/api/v1/users/" + env.Lead.Name + "/totp", nil},
+		{"POST", "/api/v1/users/" + env.Lead.Name + "/enable", nil},
+	} {
+		r := env.Do(t, u, probe.method, probe.path, probe.body)
+		if r.Status != 403 || r.Code() != "permission_denied" || !strings.Contains(string(r.Body), "user "+env.Lead.Name+" holds permission") {
+			t.Errorf("user manager: %s %s on a Lead: %d %s", probe.method, probe.path, r.Status, r.Code())
+		}
+	}
+	env.MustDo(t, u, "POST", "/api/v1/tokens", map[string]any{"user": "newbie", "name": "for newbie"}, 201)
 }

@@ -23,8 +23,10 @@ type TokenRequest struct {
 
 // owner resolves whose credentials a request is about, and checks that p
 // may manage them: one's own with credentials.manage_own (standard users),
-// anyone's with user.manage (a Lead: service users, and offboarding). req
-// holds the facts of the action beyond its permission (IssuesSecondFactor).
+// another's with user.manage (a Lead: service users, and offboarding) when
+// p holds every permission that user holds, since p may then act as it.
+// req holds the facts of the action beyond its permission
+// (IssuesSecondFactor).
 func (s *Service) owner(ctx context.Context, p policy.Principal, ref string, req policy.Request, t guard.Target) (*User, error) {
 	if ref == "" || ref == p.UserID || ref == p.Name {
 		u, err := s.user(ctx, p.UserID)
@@ -42,8 +44,7 @@ func (s *Service) owner(ctx context.Context, p policy.Principal, ref string, req
 	if err != nil {
 		return nil, err
 	}
-	req.Action = policy.UserManage
-	return u, s.check(ctx, p, req, t)
+	return u, s.actOn(ctx, p, u, req, t)
 }
 
 // CreateToken creates an API token and returns it with its secret, which

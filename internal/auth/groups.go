@@ -58,7 +58,8 @@ func (s *Service) DeleteGroup(ctx context.Context, p policy.Principal, name stri
 }
 
 // SetGroupMember adds a user to a group (in=true) or takes it out
-// (user.manage).
+// (user.manage; adding needs every permission the group carries in teams
+// as well).
 func (s *Service) SetGroupMember(ctx context.Context, p policy.Principal, group, userRef string, in bool) (*User, error) {
 	action := "Add-member"
 	if !in {
@@ -78,6 +79,9 @@ func (s *Service) SetGroupMember(ctx context.Context, p policy.Principal, group,
 		return u, nil
 	case in:
 		if err := s.checkAssignment(ctx, p, nil, []string{group}, t); err != nil {
+			return nil, err
+		}
+		if err := s.mayJoin(ctx, p, []string{group}, t); err != nil {
 			return nil, err
 		}
 		u.Groups = append(u.Groups, group)

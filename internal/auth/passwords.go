@@ -76,7 +76,7 @@ func (s *Service) SetPassword(ctx context.Context, p policy.Principal, ref strin
 	}
 	t := userTarget("Password", u)
 	if u.ID != p.UserID {
-		if err := s.check(ctx, p, policy.Request{Action: policy.UserManage}, t); err != nil {
+		if err := s.actOn(ctx, p, u, policy.Request{}, t); err != nil {
 			return err
 		}
 	} else if err := s.checkOwnPassword(ctx, u, r.Current); err != nil {
@@ -131,7 +131,7 @@ func (s *Service) ResetTOTP(ctx context.Context, p policy.Principal, ref string)
 		return err
 	}
 	t := userTarget("Reset-2FA", u)
-	if err := s.check(ctx, p, policy.Request{Action: policy.UserManage}, t); err != nil {
+	if err := s.actOn(ctx, p, u, policy.Request{}, t); err != nil {
 		return err
 	}
 	return storeErr(s.Store.SetTOTP(ctx, u.ID, nil, s.event(ctx, p, t)), "user "+u.Name)

@@ -33,7 +33,8 @@ func userTarget(action string, u *User) guard.Target {
 	return guard.Target{Type: "User", Action: action, ID: u.ID, Name: u.Name}
 }
 
-// CreateUser creates a user (user.manage).
+// CreateUser creates a user (user.manage; the caller must hold every
+// permission of its roles and of what its groups carry in teams).
 func (s *Service) CreateUser(ctx context.Context, p policy.Principal, r UserRequest) (*User, error) {
 	if r.Type == "" {
 		r.Type = UserStandard
@@ -57,6 +58,9 @@ func (s *Service) CreateUser(ctx context.Context, p policy.Principal, r UserRequ
 		return nil, errs.BadRequest("invalid_password", "service users sign in with API tokens only: they have no password")
 	}
 	if err := s.checkAssignment(ctx, p, u.Roles, u.Groups, t); err != nil {
+		return nil, err
+	}
+	if err := s.mayJoin(ctx, p, u.Groups, t); err != nil {
 		return nil, err
 	}
 	var hash string
@@ -93,6 +97,65 @@ func (s *Service) checkAssignment(ctx context.Context, p policy.Principal, roles
 	return s.mayGrant(ctx, p, roles, "", t)
 }
 
+// subjectOf is what u holds, for policy: its account-wide roles and the
+// roles it holds in teams, directly or through its groups.
+func (s *Service) subjectOf(ctx context.Context, u *User) (*policy.Subject, error) {
+	grants, err := s.Store.UserGrants(ctx)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	g := grants[u.ID]
+	return &policy.Subject{Name: "user " + u.Name, Roles: u.Roles, Teams: g.Teams, Custom: g.Custom}, nil
+}
+
+// actOn checks that p may act on another user u in a way that lets p act
+// as u (its credentials, password or TOTP, enabling it): user.manage, and
+// every permission u holds, where u holds it. Acting on oneself needs
+// neither here.
+func (s *Service) actOn(ctx context.Context, p policy.Principal, u *User, req policy.Request, t guard.Target) error {
+	req.Action = policy.UserManage
+	if u.ID != p.UserID {
+		subject, err := s.subjectOf(ctx, u)
+		if err != nil {
+			return err
+		}
+		req.Subject = subject
+	}
+	return s.check(ctx, p, req, t)
+}
+
+// mayJoin checks that p holds every permission each group carries (the
+// roles it holds in teams), so that p may put someone in it: nobody gives
+// more than they hold.
+func (s *Service) mayJoin(ctx context.Context, p policy.Principal, groups []string, t guard.Target) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	teams, err := s.Store.ListTeams(ctx)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	defs, err := s.roleDefs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		carried := map[string][]string{}
+		for _, tm := range teams {
+			for _, m := range tm.Members {
+				if m.Kind == MemberGroup && m.Member == g {
+					carried[tm.Name] = append(carried[tm.Name], m.Roles...)
+				}
+			}
+		}
+		subject := &policy.Subject{Name: "group " + g, Teams: carried, Custom: defs}
+		if err := s.check(ctx, p, policy.Request{Action: policy.UserManage, Subject: subject}, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // GetUser returns a user: oneself, or anyone with user.manage.
 func (s *Service) GetUser(ctx context.Context, p policy.Principal, ref string) (*User, error) {
 	u, err := s.user(ctx, ref)
@@ -114,7 +177,9 @@ func (s *Service) ListUsers(ctx context.Context, p policy.Principal) ([]*User, e
 	return us, nil
 }
 
-// UpdateUser changes a user's email, roles or groups (user.manage).
+// UpdateUser changes a user's email, roles or groups (user.manage; the
+// caller must hold every permission of the roles it gives and of what the
+// groups it adds carry in teams).
 func (s *Service) UpdateUser(ctx context.Context, p policy.Principal, ref string, r UserUpdate) (*User, error) {
 	u, err := s.user(ctx, ref)
 	if err != nil {
@@ -139,10 +204,19 @@ func (s *Service) UpdateUser(ctx context.Context, p policy.Principal, ref string
 		}
 		u.Roles = nonNil(*r.Roles)
 	}
+	var joined []string
 	if r.Groups != nil {
+		for _, g := range *r.Groups {
+			if !slices.Contains(u.Groups, g) {
+				joined = append(joined, g)
+			}
+		}
 		u.Groups = nonNil(*r.Groups)
 	}
 	if err := s.checkAssignment(ctx, p, newRoles, u.Groups, t); err != nil {
+		return nil, err
+	}
+	if err := s.mayJoin(ctx, p, joined, t); err != nil {
 		return nil, err
 	}
 	if err := s.Store.UpdateUser(ctx, u, s.event(ctx, p, t)); err != nil {
@@ -152,7 +226,9 @@ func (s *Service) UpdateUser(ctx context.Context, p policy.Principal, ref string
 }
 
 // SetDisabled disables a user, revoking all its credentials at once, or
-// enables it again (user.manage). Revoked credentials stay revoked.
+// enables it again (user.manage; enabling, as it lets the user act again,
+// needs every permission the user holds as well). Revoked credentials stay
+// revoked.
 func (s *Service) SetDisabled(ctx context.Context, p policy.Principal, ref string, disabled bool) (*User, error) {
 	u, err := s.user(ctx, ref)
 	if err != nil {
@@ -163,7 +239,12 @@ func (s *Service) SetDisabled(ctx context.Context, p policy.Principal, ref strin
 		action = "Disable"
 	}
 	t := userTarget(action, u)
-	if err := s.check(ctx, p, policy.Request{Action: policy.UserManage}, t); err != nil {
+	if disabled {
+		err = s.check(ctx, p, policy.Request{Action: policy.UserManage}, t)
+	} else {
+		err = s.actOn(ctx, p, u, policy.Request{}, t)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if u.ID == p.UserID && disabled {

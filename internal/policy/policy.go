@@ -37,6 +37,12 @@
 // another: that needs the caller's client certificate already, or a web
 // console session (a sign-in with the password, and TOTP). Nothing a token
 // makes outlives it ([CredentialExpiry]).
+//
+// Whoever acts on another user's credentials, password or TOTP, or enables
+// them, may then act as that user, and whoever puts someone in a group
+// gives what the group carries: so they must hold every permission that
+// user or group holds, where it holds it ([Subject]). As with roles,
+// nobody gives, nor takes, more than they hold.
 package policy
 
 import (
@@ -106,6 +112,11 @@ type Request struct {
 	// caller's own client certificate already (SecondFactor) or a web
 	// session (WebSession).
 	IssuesSecondFactor bool
+	// Subject is the user acted upon, when it is not the caller, by an
+	// action that lets the caller act as it (its credentials, password or
+	// TOTP, enabling it), or the group someone joins: the caller must hold
+	// every permission it holds, where it holds it.
+	Subject *Subject
 }
 
 // Decision is Authorize's answer. Code and Reason say why it was denied, in
@@ -166,6 +177,11 @@ func Authorize(p Principal, req Request, now time.Time) Decision {
 			where = "in team " + team
 		}
 		return deny("permission_denied", "missing permission "+string(act)+" "+where)
+	}
+	if req.Subject != nil {
+		if d := p.coverSubject(*req.Subject); !d.Allow {
+			return d
+		}
 	}
 	if act == ReleaseApprove && req.Release != nil && req.Release.OwnRequest {
 		return deny("own_release", "you requested release "+req.Release.label()+": another approver must decide")
