@@ -129,6 +129,41 @@ type Login struct {
 	TOTPLastStep  int64 // last time step accepted: codes are accepted once
 }
 
+// LoginAttempt is one check of a user's password or code, counted by
+// [IdentityStore.BeginLogin] before it is made.
+type LoginAttempt struct {
+	// LockedUntil is the lock that refused the attempt; zero when the
+	// attempt was counted and may be checked.
+	LockedUntil time.Time
+	// Lock is the lock this attempt started by being the last one allowed
+	// (zero if it was not): it stands if the attempt fails.
+	Lock time.Time
+}
+
+// Refused reports whether a lock refused the attempt.
+func (a LoginAttempt) Refused() bool { return !a.LockedUntil.IsZero() }
+
+// LoginEnd ends a counted attempt that did not fail: see
+// [IdentityStore.EndLogin].
+type LoginEnd struct {
+	Attempt LoginAttempt
+	// PasswordHash is the hash the password was checked against: the
+	// attempt ends only if it is still the user's.
+	PasswordHash string
+	// Rehash, if not "", replaces it: the same password hashed under
+	// today's parameters.
+	Rehash string
+	// At is the time of the re-check: a lock in force then, other than the
+	// attempt's own, refuses it.
+	At time.Time
+	// SignIn clears the failure count (a successful sign-in); otherwise
+	// only this attempt is taken off it (the check passed, or was never
+	// made, but nobody signed in).
+	SignIn bool
+	// Session, if not nil, is inserted with it.
+	Session *Token
+}
+
 // IdentityStore persists users' changes, groups, teams, custom roles,
 // settings and sign-in state. Mutations commit their audit event in the
 // same transaction; those that change who holds what (users, groups,
@@ -182,6 +217,25 @@ type IdentityStore interface {
 	// if the user has none yet).
 	GetLogin(ctx context.Context, userID string) (*Login, error)
 	SetPassword(ctx context.Context, userID, hash string, ev *audit.Event) error
+	// BeginLogin counts an attempt to check a user's password or code
+	// before it is made, in one conditional update, so that attempts on
+	// every node add up and no more than max are ever checked per lock: an
+	// attempt counts as a failure until [IdentityStore.EndLogin] says
+	// otherwise. It refuses the attempt while the user is locked at now
+	// (LoginAttempt.LockedUntil). A lock that has expired starts a fresh
+	// count. The max-th attempt in a row locks the user until lockUntil at
+	// once (LoginAttempt.Lock), whatever its outcome: an attempt that never
+	// ends still leaves a lock that expires. store.ErrNotFound if no such
+	// user.
+	BeginLogin(ctx context.Context, userID string, max int, now, lockUntil time.Time) (LoginAttempt, error)
+	// EndLogin ends a counted attempt that did not fail, if the user's
+	// password hash is still e.PasswordHash and no lock is in force at e.At
+	// but the one the attempt started: the failure count is cleared
+	// (e.SignIn) or only this attempt taken off it, the attempt's own lock
+	// is lifted, the password rehashed (e.Rehash) and the session inserted
+	// (e.Session), with ev, in one transaction. It reports false, changing
+	// nothing, when the re-check fails.
+	EndLogin(ctx context.Context, userID string, e LoginEnd, ev *audit.Event) (bool, error)
 	// LoginFailed counts a failed sign-in; at the max-th failure in a row
 	// the user is locked until lockUntil. It reports whether it is locked.
 	LoginFailed(ctx context.Context, userID string, max int, lockUntil time.Time, ev *audit.Event) (bool, error)

@@ -26,10 +26,11 @@ func (db *DB) GetLogin(ctx context.Context, userID string) (*auth.Login, error) 
 	return l, db.wrap(err, "sign-in state of user %s", userID)
 }
 
-// ensureLogin makes the user's sign-in row exist.
+// ensureLogin makes the user's sign-in row exist (two transactions may
+// race to make it: the second does nothing).
 func (db *DB) ensureLogin(ctx context.Context, tx *sql.Tx, userID string) error {
 	_, err := tx.ExecContext(ctx, db.d.rebind(`INSERT INTO user_logins (user_id) SELECT id FROM users WHERE id = ?
-		AND NOT EXISTS (SELECT 1 FROM user_logins WHERE user_id = ?)`), userID, userID)
+		ON CONFLICT (user_id) DO NOTHING`), userID)
 	return db.wrap(err, "sign-in state of user %s", userID)
 }
 
@@ -71,6 +72,80 @@ func (db *DB) LoginFailed(ctx context.Context, userID string, max int, lockUntil
 		return db.appendEvent(ctx, tx, ev)
 	})
 	return locked >= micros(lockUntil), err
+}
+
+// BeginLogin counts an attempt before its check, in one conditional
+// update that no other attempt (on any node) can interleave with: it
+// matches only while no lock is in force at now. An expired lock (a
+// locked_until in the past) restarts the count at this attempt; the max-th
+// attempt in a row sets the lock itself.
+func (db *DB) BeginLogin(ctx context.Context, userID string, max int, now, lockUntil time.Time) (auth.LoginAttempt, error) {
+	var a auth.LoginAttempt
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.ensureLogin(ctx, tx, userID); err != nil {
+			return err
+		}
+		// SET expressions read the row as it was: n is this attempt's number.
+		const n = `CASE WHEN locked_until > 0 THEN 1 ELSE failures + 1 END`
+		res, err := tx.ExecContext(ctx, db.d.rebind(`UPDATE user_logins SET failures = `+n+`,
+			locked_until = CASE WHEN `+n+` >= ? THEN CAST(? AS BIGINT) ELSE 0 END
+			WHERE user_id = ? AND locked_until <= ?`), max, micros(lockUntil), userID, micros(now))
+		if err != nil {
+			return db.wrap(err, "sign-in state of user %s", userID)
+		}
+		counted, err := res.RowsAffected()
+		if err != nil {
+			return db.wrap(err, "sign-in state of user %s", userID)
+		}
+		var locked int64
+		if err := tx.QueryRowContext(ctx, db.d.rebind(`SELECT locked_until FROM user_logins WHERE user_id = ?`), userID).Scan(&locked); err != nil {
+			return db.wrap(err, "sign-in state of user %s", userID)
+		}
+		switch {
+		case counted == 0:
+			a.LockedUntil = fromMicros(locked)
+		case locked > 0:
+			a.Lock = fromMicros(locked)
+		}
+		return nil
+	})
+	return a, err
+}
+
+// EndLogin ends an attempt that did not fail, in one conditional update:
+// the password hash must be the one checked and no lock but the attempt's
+// own in force at e.At.
+func (db *DB) EndLogin(ctx context.Context, userID string, e auth.LoginEnd, ev auditEvent) (bool, error) {
+	ok := true
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		own, hash := optMicros(e.Attempt.Lock), e.PasswordHash
+		if e.Rehash != "" {
+			hash = e.Rehash
+		}
+		set, args := `failures = 0, locked_until = 0`, []any{}
+		if !e.SignIn {
+			set = `failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END,
+				locked_until = CASE WHEN locked_until = ? THEN 0 ELSE locked_until END`
+			args = append(args, own)
+		}
+		args = append(args, hash, userID, e.PasswordHash, micros(e.At), own)
+		err := db.exec(ctx, tx, "sign-in state of user "+userID, `UPDATE user_logins SET `+set+`, password_hash = ?
+			WHERE user_id = ? AND password_hash = ? AND (locked_until <= ? OR locked_until = ?)`, args...)
+		if isNotFound(err) {
+			ok = false
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if e.Session != nil {
+			if err := db.insertToken(ctx, tx, e.Session); err != nil {
+				return err
+			}
+		}
+		return db.appendEvent(ctx, tx, ev)
+	})
+	return ok && err == nil, err
 }
 
 // LoginSucceeded clears the failure count and lock.

@@ -14,21 +14,26 @@ const tokenCols = `id, user_id, name, prefix, hash, created_at, expires_at, revo
 // CreateToken inserts t: store.ErrConflict if its hash or id is taken,
 // store.ErrNotFound if its user does not exist.
 func (db *DB) CreateToken(ctx context.Context, t *auth.Token, ev *audit.Event) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.insertToken(ctx, tx, t); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, ev)
+	})
+}
+
+// insertToken inserts t in tx, filling its id, creation time and kind.
+func (db *DB) insertToken(ctx context.Context, tx *sql.Tx, t *auth.Token) error {
 	fillID(&t.ID)
 	fillTime(&t.CreatedAt)
 	if t.Kind == "" {
 		t.Kind = auth.TokenAPI
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.d.rebind(insertSQL("api_tokens", tokenCols, ncols(tokenCols), 1)),
-			t.ID, t.UserID, t.Name, t.Prefix, nullBytes(t.Hash), micros(t.CreatedAt),
-			nullMicros(t.ExpiresAt), nullMicros(t.RevokedAt), nullMicros(t.LastUsedAt), t.Kind)
-		if err != nil {
-			// Never the hash or secret in errors: the id and prefix identify it.
-			return db.wrap(err, "token %s (%s...) of user %s", t.ID, t.Prefix, t.UserID)
-		}
-		return db.appendEvent(ctx, tx, ev)
-	})
+	_, err := tx.ExecContext(ctx, db.d.rebind(insertSQL("api_tokens", tokenCols, ncols(tokenCols), 1)),
+		t.ID, t.UserID, t.Name, t.Prefix, nullBytes(t.Hash), micros(t.CreatedAt),
+		nullMicros(t.ExpiresAt), nullMicros(t.RevokedAt), nullMicros(t.LastUsedAt), t.Kind)
+	// Never the hash or secret in errors: the id and prefix identify it.
+	return db.wrap(err, "token %s (%s...) of user %s", t.ID, t.Prefix, t.UserID)
 }
 
 func scanToken(s interface{ Scan(...any) error }) (*auth.Token, error) {

@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/signet-project/signet/internal/auth"
 	"github.com/signet-project/signet/internal/server"
@@ -126,4 +128,145 @@ func testSettingsGroupsRoles(t *testing.T, s server.Store) {
 	roles, err := s.ListRoles(ctx)
 	must(t, err)
 	same(t, "no custom roles", len(roles), 0)
+}
+
+// testLoginAttempts: attempts are counted before their check; the max-th
+// locks at once; a lock refuses attempts until it expires, and an expired
+// one starts a fresh count; an attempt that did not fail ends only while
+// the password is the one checked and no other attempt's lock is in force.
+func testLoginAttempts(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	const hash, other = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$b3RoZXI"
+	must(t, s.CreateUser(ctx, newUser("u-alice", "alice"), nil))
+	must(t, s.SetPassword(ctx, "u-alice", hash, nil))
+	begin := func(now int) auth.LoginAttempt {
+		t.Helper()
+		a, err := s.BeginLogin(ctx, "u-alice", 3, at(now), at(now+900))
+		must(t, err)
+		return a
+	}
+	state := func(what string, failures int, locked time.Time) {
+		t.Helper()
+		l, err := s.GetLogin(ctx, "u-alice")
+		must(t, err)
+		if l.Failures != failures || !l.LockedUntil.Equal(locked) {
+			t.Fatalf("%s: failures %d, locked until %v; want %d, %v", what, l.Failures, l.LockedUntil, failures, locked)
+		}
+	}
+	end := func(a auth.LoginAttempt, now int, signIn bool) bool {
+		t.Helper()
+		ok, err := s.EndLogin(ctx, "u-alice", auth.LoginEnd{Attempt: a, PasswordHash: hash, At: at(now), SignIn: signIn}, nil)
+		must(t, err)
+		return ok
+	}
+
+	for i := 1; i <= 2; i++ {
+		if a := begin(i); a.Refused() || !a.Lock.IsZero() {
+			t.Fatalf("attempt %d: %+v", i, a)
+		}
+	}
+	state("two attempts, in flight or failed", 2, time.Time{})
+	third := begin(3)
+	if third.Refused() || !third.Lock.Equal(at(903)) {
+		t.Fatalf("the third (last allowed) attempt: %+v, want counted and locking until %v", third, at(903))
+	}
+	state("the third attempt locks at once", 3, at(903))
+	if a := begin(4); !a.Refused() || !a.LockedUntil.Equal(at(903)) {
+		t.Fatalf("an attempt while locked: %+v", a)
+	}
+	state("a refused attempt is not counted", 3, at(903))
+
+	// The locking attempt passes: it lifts its own lock, and only its count.
+	if !end(third, 5, false) {
+		t.Fatal("the locking attempt cannot end")
+	}
+	state("after the locking attempt passed", 2, time.Time{})
+	begin(6)
+	state("locked again by the next third attempt", 3, at(906))
+	if ok := end(auth.LoginAttempt{}, 7, true); ok {
+		t.Fatal("an attempt that did not start the lock signed in while it was in force")
+	}
+	state("a refused end changes nothing", 3, at(906))
+
+	// Re-lock after expiry: an expired lock starts a fresh count.
+	if a := begin(906); a.Refused() || !a.Lock.IsZero() {
+		t.Fatalf("the first attempt after the lock expired: %+v", a)
+	}
+	state("a fresh count after the lock expired", 1, time.Time{})
+	begin(907)
+	state("the second attempt of the fresh count", 2, time.Time{})
+
+	// A sign-in clears the count, rehashes and opens a session; never
+	// after the password changed.
+	a := begin(908)
+	state("third attempt of the fresh count", 3, at(1808))
+	exp := at(2000)
+	sess := &auth.Token{ID: "t-session", UserID: "u-alice", Name: "web console", Prefix: "sgs_", Hash: hashOf("session"),
+		Kind: auth.TokenSession, CreatedAt: at(908), ExpiresAt: &exp}
+	stale := auth.LoginEnd{Attempt: a, PasswordHash: other, At: at(909), SignIn: true, Session: sess}
+	if ok, err := s.EndLogin(ctx, "u-alice", stale, event(20, "Sign-in", "u-alice")); err != nil || ok {
+		t.Fatalf("a sign-in checked against another password hash: %v %v", ok, err)
+	}
+	if _, err := s.TokenByHash(ctx, hashOf("session")); !errors.Is(err, errNotFound) {
+		t.Fatalf("a refused sign-in left its session: %v", err)
+	}
+	before := auditCount(t, s)
+	good := auth.LoginEnd{Attempt: a, PasswordHash: hash, Rehash: other, At: at(909), SignIn: true, Session: sess}
+	if ok, err := s.EndLogin(ctx, "u-alice", good, event(21, "Sign-in", "u-alice")); err != nil || !ok {
+		t.Fatalf("sign-in: %v %v", ok, err)
+	}
+	state("after a sign-in", 0, time.Time{})
+	if got := auditCount(t, s); got != before+1 {
+		t.Fatalf("the sign-in was audited %d times", got-before)
+	}
+	tok, err := s.TokenByHash(ctx, hashOf("session"))
+	must(t, err)
+	if tok.Kind != auth.TokenSession || tok.UserID != "u-alice" {
+		t.Fatalf("session: %+v", tok)
+	}
+	l, err := s.GetLogin(ctx, "u-alice")
+	must(t, err)
+	if l.PasswordHash != other {
+		t.Fatalf("password not rehashed: %q", l.PasswordHash)
+	}
+
+	_, err = s.BeginLogin(ctx, "u-nobody", 3, at(1), at(900))
+	wantErr(t, "BeginLogin(no user)", err, errNotFound)
+	if ok, err := s.EndLogin(ctx, "u-nobody", auth.LoginEnd{At: at(1)}, nil); ok || err != nil {
+		t.Fatalf("EndLogin(no user): %v %v", ok, err)
+	}
+}
+
+// testLoginAttemptsConcurrent: a burst of attempts (from any number of
+// nodes) has exactly max of them counted, and one lock, whether or not the
+// user had a sign-in state before.
+func testLoginAttemptsConcurrent(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	must(t, s.CreateUser(ctx, newUser("u-alice", "alice"), nil))
+	must(t, s.SetPassword(ctx, "u-alice", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", nil))
+	must(t, s.CreateUser(ctx, newUser("u-bob", "bob"), nil)) // no sign-in state yet
+	for _, user := range []string{"u-alice", "u-bob"} {
+		var counted, locks, refused atomic.Int32
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				a, err := s.BeginLogin(ctx, user, 5, at(1), at(900))
+				switch {
+				case err != nil:
+					t.Error(err)
+				case a.Refused():
+					refused.Add(1)
+				default:
+					counted.Add(1)
+					if !a.Lock.IsZero() {
+						locks.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if counted.Load() != 5 || refused.Load() != 11 || locks.Load() != 1 {
+			t.Fatalf("%s: 16 attempts at once with at most 5: %d counted, %d refused, %d locked", user, counted.Load(), refused.Load(), locks.Load())
+		}
+	}
 }

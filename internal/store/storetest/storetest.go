@@ -44,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"Grants", testGrants},
 		{"DisableDelete", testDisableDelete},
 		{"Logins", testLogins},
+		{"LoginAttempts", testLoginAttempts},
+		{"LoginAttemptsConcurrent", testLoginAttemptsConcurrent},
 		{"SettingsGroupsRoles", testSettingsGroupsRoles},
 		{"SignatureRoundTrip", testSignatureRoundTrip},
 		{"SignatureList", testSignatureList},
