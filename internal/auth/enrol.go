@@ -26,15 +26,22 @@ func (s *Service) BeginTOTP(ctx context.Context, name, password string) (*TOTPEn
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
-	if err := s.notLocked(l); err != nil {
+	a, err := s.begin(ctx, u)
+	if err != nil {
 		return nil, err
 	}
 	ok, _, err := s.verify(ctx, password, l.PasswordHash)
 	if err != nil {
+		s.release(ctx, u, l, a)
 		return nil, err
 	}
 	if !ok {
-		return nil, s.failed(ctx, u, "wrong password")
+		return nil, s.failed(ctx, u, a, "wrong password")
+	}
+	// The right password takes this attempt off the count, and only it:
+	// enrolment is no sign-in, and must not wipe out wrong TOTP codes.
+	if err := s.passed(ctx, u, l, a); err != nil {
+		return nil, err
 	}
 	switch {
 	case u.Type == UserService || u.Disabled:

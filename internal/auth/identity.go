@@ -236,11 +236,8 @@ type IdentityStore interface {
 	// (e.Session), with ev, in one transaction. It reports false, changing
 	// nothing, when the re-check fails.
 	EndLogin(ctx context.Context, userID string, e LoginEnd, ev *audit.Event) (bool, error)
-	// LoginFailed counts a failed sign-in; at the max-th failure in a row
-	// the user is locked until lockUntil. It reports whether it is locked.
-	LoginFailed(ctx context.Context, userID string, max int, lockUntil time.Time, ev *audit.Event) (bool, error)
-	// LoginSucceeded clears the failure count.
-	LoginSucceeded(ctx context.Context, userID string, ev *audit.Event) error
+	// UnlockLogin clears the failure count and lock.
+	UnlockLogin(ctx context.Context, userID string, ev *audit.Event) error
 	// SetTOTP stores a sealed TOTP secret awaiting confirmation (nil
 	// removes TOTP), with no recovery codes.
 	SetTOTP(ctx context.Context, userID string, sealed []byte, ev *audit.Event) error

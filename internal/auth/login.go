@@ -9,6 +9,7 @@ import (
 	"github.com/signet-project/signet/internal/audit"
 	"github.com/signet-project/signet/internal/errs"
 	"github.com/signet-project/signet/internal/guard"
+	"github.com/signet-project/signet/internal/journal"
 	"github.com/signet-project/signet/internal/policy"
 )
 
@@ -40,35 +41,105 @@ func errSignIn() error {
 // who is the principal recorded for a user's own sign-in events.
 func who(u *User) policy.Principal { return policy.Principal{UserID: u.ID, Name: u.Name} }
 
-// notLocked refuses a locked user without checking anything else.
-func (s *Service) notLocked(l *Login) error {
-	if !l.LockedUntil.IsZero() && s.Guard.Now().Before(l.LockedUntil) {
-		return errs.New(http.StatusTooManyRequests, "account_locked",
-			"too many failed sign-ins: sign-in is locked until %s (a Lead can unlock it)", l.LockedUntil.UTC().Format(time.RFC3339))
-	}
-	return nil
+// errLocked is the answer to an attempt while the user is locked.
+func errLocked(until time.Time) error {
+	return errs.New(http.StatusTooManyRequests, "account_locked",
+		"too many failed sign-ins: sign-in is locked until %s (a Lead can unlock it)", until.UTC().Format(time.RFC3339))
 }
 
-// failed counts and audits a failed check of u's password or code.
-func (s *Service) failed(ctx context.Context, u *User, reason string) error {
-	max, lockFor := s.MaxFailures, s.LockFor
+// Lockout. Each check of a user's password or code (sign-in, TOTP
+// enrolment, a change of one's own password) is counted before it is made,
+// and counts as a failure until it passes ([IdentityStore.BeginLogin]): a
+// burst of guesses waiting for a hashing slot gets no more than
+// MaxFailures of them checked per lock, whatever their number or node. A
+// check that passes is taken off the count, or clears it at a sign-in, only
+// if no other attempt locked the user and the password did not change in
+// the meantime ([IdentityStore.EndLogin]); the session opens in the same
+// transaction.
+
+// limits returns MaxFailures and LockFor, defaults in place.
+func (s *Service) limits() (max int, lockFor time.Duration) {
+	max, lockFor = s.MaxFailures, s.LockFor
 	if max == 0 {
 		max = 5
 	}
 	if lockFor == 0 {
 		lockFor = 15 * time.Minute
 	}
-	until := s.now().Add(lockFor)
-	ev := s.Guard.Event(ctx, who(u), userTarget("Sign-in", u), audit.Denied, reason)
-	locked, err := s.Store.LoginFailed(ctx, u.ID, max, until, ev)
+	return max, lockFor
+}
+
+// begin counts an attempt to check u's password or code, before the
+// check; while u is locked it refuses the attempt without checking
+// anything.
+func (s *Service) begin(ctx context.Context, u *User) (LoginAttempt, error) {
+	max, lockFor := s.limits()
+	now := s.now()
+	a, err := s.Store.BeginLogin(ctx, u.ID, max, now, now.Add(lockFor))
+	if err != nil {
+		return a, errs.Internal(err)
+	}
+	if a.Refused() {
+		return a, errLocked(a.LockedUntil)
+	}
+	return a, nil
+}
+
+// failed audits a failed check of u's password or code; its attempt stays
+// counted. The attempt that was the last allowed answers that u is locked.
+func (s *Service) failed(ctx context.Context, u *User, a LoginAttempt, reason string) error {
+	err := errSignIn()
+	if !a.Lock.IsZero() {
+		err = errLocked(a.Lock)
+	}
+	return s.deny(ctx, who(u), userTarget("Sign-in", u), reason, err)
+}
+
+// deny audits a refusal whose reason says more than the answer err, and
+// returns err (or audit_unavailable). The record is written even if the
+// client has gone: the attempt it records was counted.
+func (s *Service) deny(ctx context.Context, p policy.Principal, t guard.Target, reason string, err error) error {
+	ev := s.Guard.Event(ctx, p, t, audit.Denied, reason)
+	if cerr := s.Guard.Journal.Commit(context.WithoutCancel(ctx), journal.Entry{Events: []*audit.Event{ev}}); cerr != nil {
+		return errs.Wrap(cerr, http.StatusServiceUnavailable, "audit_unavailable", "request refused: the audit log cannot be written")
+	}
+	return err
+}
+
+// release takes an attempt that did not fail off u's count: its check was
+// never made (no hashing slot before the client left), or the password was
+// right but the request is refused for another reason (no TOTP code sent,
+// a disabled user). When the re-check of [Service.passed] fails, the
+// attempt stays counted, the safe way.
+func (s *Service) release(ctx context.Context, u *User, l *Login, a LoginAttempt) {
+	_, _ = s.Store.EndLogin(context.WithoutCancel(ctx), u.ID, LoginEnd{Attempt: a, PasswordHash: l.PasswordHash, At: s.now()}, nil)
+}
+
+// passed ends an attempt whose check passed, for an action other than a
+// sign-in (TOTP enrolment, a password change): it is taken off the count,
+// unless another attempt locked u or u's password changed meanwhile.
+func (s *Service) passed(ctx context.Context, u *User, l *Login, a LoginAttempt) error {
+	ok, err := s.Store.EndLogin(ctx, u.ID, LoginEnd{Attempt: a, PasswordHash: l.PasswordHash, At: s.now()}, nil)
 	if err != nil {
 		return errs.Internal(err)
 	}
-	if locked {
-		return errs.New(http.StatusTooManyRequests, "account_locked",
-			"too many failed sign-ins: sign-in is locked until %s (a Lead can unlock it)", until.Format(time.RFC3339))
+	if !ok {
+		return s.changedMeanwhile(ctx, u)
 	}
-	return errSignIn()
+	return nil
+}
+
+// changedMeanwhile refuses a check that passed but whose re-check failed:
+// other attempts locked u, or u's password changed, while it was made.
+func (s *Service) changedMeanwhile(ctx context.Context, u *User) error {
+	l, err := s.Store.GetLogin(ctx, u.ID)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	if s.now().Before(l.LockedUntil) {
+		return s.deny(ctx, who(u), userTarget("Sign-in", u), "locked by other attempts during the check", errLocked(l.LockedUntil))
+	}
+	return s.deny(ctx, who(u), userTarget("Sign-in", u), "password changed during the check", errSignIn())
 }
 
 // SignIn checks a standard user's password and second factor and opens a
@@ -85,30 +156,38 @@ func (s *Service) SignIn(ctx context.Context, r SignInRequest) (*SignIn, error) 
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
-	if err := s.notLocked(l); err != nil {
+	a, err := s.begin(ctx, u)
+	if err != nil {
 		return nil, err
 	}
 	ok, weaker, err := s.verify(ctx, r.Password, l.PasswordHash)
 	if err != nil {
+		s.release(ctx, u, l, a)
 		return nil, err
 	}
 	if !ok {
-		return nil, s.failed(ctx, u, "wrong password")
+		return nil, s.failed(ctx, u, a, "wrong password")
 	}
 	switch {
 	case u.Type == UserService:
+		s.release(ctx, u, l, a)
 		return nil, errs.Forbidden("service_user", "service users use API tokens: they cannot sign in to the web console")
 	case u.Disabled:
+		s.release(ctx, u, l, a)
 		return nil, errs.Forbidden("user_disabled", "user %s is disabled", u.Name)
 	}
 	out := &SignIn{User: u}
-	if err := s.secondFactor(ctx, u, l, r, out); err != nil {
+	if err := s.secondFactor(ctx, u, l, a, r, out); err != nil {
 		return nil, err
 	}
+	var rehash string
 	if weaker {
-		_ = s.Store.SetPassword(ctx, u.ID, s.hash(r.Password), nil) // rehash under today's parameters
+		rehash = s.hash(r.Password) // under today's parameters
 	}
-	return out, s.openSession(ctx, u, out)
+	if err := s.openSession(ctx, u, l, a, rehash, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // auditUnknown records a sign-in attempt for a name no user has, without
@@ -120,13 +199,14 @@ func (s *Service) auditUnknown(ctx context.Context) {
 // secondFactor applies TOTP: a code (or recovery code) when enrolled; the
 // first code confirms a pending enrolment; the account setting refuses a
 // user without TOTP.
-func (s *Service) secondFactor(ctx context.Context, u *User, l *Login, r SignInRequest, out *SignIn) error {
+func (s *Service) secondFactor(ctx context.Context, u *User, l *Login, a LoginAttempt, r SignInRequest, out *SignIn) error {
 	set, err := s.Store.Settings(ctx)
 	if err != nil {
 		return errs.Internal(err)
 	}
 	switch {
 	case l.TOTPConfirmed && r.Code == "" && r.RecoveryCode == "":
+		s.release(ctx, u, l, a) // the password was right; no code was tried
 		return errs.Unauthorized("totp_required", "this account has two-factor authentication: send a TOTP code (or a recovery code)")
 	case l.TOTPConfirmed && r.Code == "":
 		ok, err := s.Store.UseRecoveryCode(ctx, u.ID, HashRecoveryCode(r.RecoveryCode), s.now())
@@ -134,20 +214,20 @@ func (s *Service) secondFactor(ctx context.Context, u *User, l *Login, r SignInR
 			return errs.Internal(err)
 		}
 		if !ok {
-			return s.failed(ctx, u, "wrong or spent recovery code")
+			return s.failed(ctx, u, a, "wrong or spent recovery code")
 		}
 	case l.TOTPConfirmed:
-		step, err := s.matchCode(ctx, u, l, r.Code)
+		step, err := s.matchCode(ctx, u, l, a, r.Code)
 		if err != nil {
 			return err
 		}
 		if ok, err := s.Store.UseTOTPStep(ctx, u.ID, step); err != nil {
 			return errs.Internal(err)
 		} else if !ok {
-			return s.failed(ctx, u, "TOTP code already used")
+			return s.failed(ctx, u, a, "TOTP code already used")
 		}
 	case l.TOTPSecret != nil && r.Code != "":
-		step, err := s.matchCode(ctx, u, l, r.Code)
+		step, err := s.matchCode(ctx, u, l, a, r.Code)
 		if err != nil {
 			return err
 		}
@@ -161,10 +241,11 @@ func (s *Service) secondFactor(ctx context.Context, u *User, l *Login, r SignInR
 			return errs.Internal(err)
 		}
 		if !ok {
-			return s.failed(ctx, u, "TOTP code already used")
+			return s.failed(ctx, u, a, "TOTP code already used")
 		}
 		out.RecoveryCodes = codes
 	case set.Require2FA:
+		s.release(ctx, u, l, a)
 		return errs.Forbidden("totp_enrolment_required",
 			"two-factor authentication is required: enrol TOTP (POST /api/v1/session/totp), then sign in with a code from your app")
 	}
@@ -173,30 +254,34 @@ func (s *Service) secondFactor(ctx context.Context, u *User, l *Login, r SignInR
 
 // matchCode checks a TOTP code against u's secret; a wrong code counts
 // toward lockout.
-func (s *Service) matchCode(ctx context.Context, u *User, l *Login, code string) (int64, error) {
+func (s *Service) matchCode(ctx context.Context, u *User, l *Login, a LoginAttempt, code string) (int64, error) {
 	secret, err := s.openSecret(ctx, u, l)
 	if err != nil {
 		return 0, err
 	}
 	step, ok := MatchTOTP(secret, code, s.Guard.Now())
 	if !ok {
-		return 0, s.failed(ctx, u, "wrong TOTP code")
+		return 0, s.failed(ctx, u, a, "wrong TOTP code")
 	}
 	return step, nil
 }
 
-// openSession records a new session, and the sign-in, and fills out.
-func (s *Service) openSession(ctx context.Context, u *User, out *SignIn) error {
+// openSession ends the sign-in's attempt, clearing u's failure count, and
+// records the new session and the sign-in with it, in one transaction, if
+// the re-check passes (see [IdentityStore.EndLogin]); it fills out.
+func (s *Service) openSession(ctx context.Context, u *User, l *Login, a LoginAttempt, rehash string, out *SignIn) error {
 	now := s.now()
 	secret, hash := NewSessionSecret()
 	exp := now.Add(SessionLifetime)
 	tok := &Token{ID: uuid.Must(uuid.NewV7()).String(), UserID: u.ID, Name: "web console", Prefix: SessionPrefix,
 		Hash: hash, Kind: TokenSession, CreatedAt: now, ExpiresAt: &exp}
-	if err := s.Store.LoginSucceeded(ctx, u.ID, s.event(ctx, who(u), userTarget("Sign-in", u))); err != nil {
+	e := LoginEnd{Attempt: a, PasswordHash: l.PasswordHash, Rehash: rehash, At: now, SignIn: true, Session: tok}
+	ok, err := s.Store.EndLogin(ctx, u.ID, e, s.event(ctx, who(u), userTarget("Sign-in", u)))
+	if err != nil {
 		return errs.Internal(err)
 	}
-	if err := s.Store.CreateToken(ctx, tok, nil); err != nil {
-		return errs.Internal(err)
+	if !ok {
+		return s.changedMeanwhile(ctx, u)
 	}
 	out.Secret, out.CSRF, out.ExpiresAt = secret, CSRFToken(secret), exp
 	return nil

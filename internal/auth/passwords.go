@@ -19,12 +19,18 @@ func checkPassword(pw string) error {
 	return nil
 }
 
+// slots returns the semaphore of password hashes.
+func (s *Service) slots() chan struct{} {
+	s.hashOnce.Do(func() { s.hashing = make(chan struct{}, MaxConcurrentHashes) })
+	return s.hashing
+}
+
 // acquire takes a slot to hash a password (at most MaxConcurrentHashes).
 func (s *Service) acquire(ctx context.Context) (release func(), err error) {
-	s.hashOnce.Do(func() { s.hashing = make(chan struct{}, MaxConcurrentHashes) })
+	slots := s.slots()
 	select {
-	case s.hashing <- struct{}{}:
-		return func() { <-s.hashing }, nil
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
 	case <-ctx.Done():
 		return nil, errs.Unavailable("busy", "too many sign-ins at once: retry")
 	}
@@ -79,14 +85,17 @@ func (s *Service) SetPassword(ctx context.Context, p policy.Principal, ref strin
 		if err := s.actOn(ctx, p, u, policy.Request{}, t); err != nil {
 			return err
 		}
-	} else if err := s.checkOwnPassword(ctx, u, r.Current); err != nil {
-		return err
 	}
 	if u.Type == UserService {
 		return errs.BadRequest("invalid_password", "service users sign in with API tokens only: they have no password")
 	}
 	if err := checkPassword(r.Password); err != nil {
 		return err
+	}
+	if u.ID == p.UserID {
+		if err := s.checkOwnPassword(ctx, u, r.Current); err != nil {
+			return err
+		}
 	}
 	return storeErr(s.Store.SetPassword(ctx, u.ID, s.hash(r.Password), s.event(ctx, p, t)), "user "+u.Name)
 }
@@ -97,17 +106,19 @@ func (s *Service) checkOwnPassword(ctx context.Context, u *User, current string)
 	if err != nil {
 		return errs.Internal(err)
 	}
-	if err := s.notLocked(l); err != nil {
+	a, err := s.begin(ctx, u)
+	if err != nil {
 		return err
 	}
 	ok, _, err := s.verify(ctx, current, l.PasswordHash)
 	if err != nil {
+		s.release(ctx, u, l, a)
 		return err
 	}
 	if !ok {
-		return s.failed(ctx, u, "wrong current password")
+		return s.failed(ctx, u, a, "wrong current password")
 	}
-	return nil
+	return s.passed(ctx, u, l, a)
 }
 
 // Unlock clears a user's failed sign-ins and lockout (user.manage).
@@ -120,7 +131,7 @@ func (s *Service) Unlock(ctx context.Context, p policy.Principal, ref string) er
 	if err := s.check(ctx, p, policy.Request{Action: policy.UserManage}, t); err != nil {
 		return err
 	}
-	return storeErr(s.Store.LoginSucceeded(ctx, u.ID, s.event(ctx, p, t)), "user "+u.Name)
+	return storeErr(s.Store.UnlockLogin(ctx, u.ID, s.event(ctx, p, t)), "user "+u.Name)
 }
 
 // ResetTOTP removes a user's TOTP and recovery codes, for a lost device

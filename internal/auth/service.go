@@ -36,7 +36,9 @@ type Service struct {
 	// Argon2 are the parameters of new password hashes (DefaultArgon2 if zero).
 	Argon2 Argon2Params
 	// MaxFailures failed sign-ins in a row lock a user for LockFor
-	// (defaults 5 and 15 minutes).
+	// (defaults 5 and 15 minutes): no more than MaxFailures checks of a
+	// password or code are made per lock, however many arrive at once; once
+	// the lock expires, the count starts again.
 	MaxFailures int
 	LockFor     time.Duration
 	// Issuer names Signet in authenticator apps (default "Signet").

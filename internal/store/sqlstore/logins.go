@@ -52,28 +52,6 @@ func (db *DB) SetPassword(ctx context.Context, userID, hash string, ev auditEven
 	return db.loginTx(ctx, userID, ev, `UPDATE user_logins SET password_hash = ?, failures = 0, locked_until = 0 WHERE user_id = ?`, hash)
 }
 
-// LoginFailed counts a failure in one conditional update, so that failures
-// on several nodes add up; at the max-th failure in a row the user is
-// locked until lockUntil.
-func (db *DB) LoginFailed(ctx context.Context, userID string, max int, lockUntil time.Time, ev auditEvent) (bool, error) {
-	var locked int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if err := db.ensureLogin(ctx, tx, userID); err != nil {
-			return err
-		}
-		if err := db.exec(ctx, tx, "sign-in state of user "+userID, `UPDATE user_logins SET failures = failures + 1,
-			locked_until = CASE WHEN failures + 1 >= ? THEN ? ELSE locked_until END WHERE user_id = ?`,
-			max, micros(lockUntil), userID); err != nil {
-			return err
-		}
-		if err := tx.QueryRowContext(ctx, db.d.rebind(`SELECT locked_until FROM user_logins WHERE user_id = ?`), userID).Scan(&locked); err != nil {
-			return db.wrap(err, "sign-in state of user %s", userID)
-		}
-		return db.appendEvent(ctx, tx, ev)
-	})
-	return locked >= micros(lockUntil), err
-}
-
 // BeginLogin counts an attempt before its check, in one conditional
 // update that no other attempt (on any node) can interleave with: it
 // matches only while no lock is in force at now. An expired lock (a
@@ -148,8 +126,8 @@ func (db *DB) EndLogin(ctx context.Context, userID string, e auth.LoginEnd, ev a
 	return ok && err == nil, err
 }
 
-// LoginSucceeded clears the failure count and lock.
-func (db *DB) LoginSucceeded(ctx context.Context, userID string, ev auditEvent) error {
+// UnlockLogin clears the failure count and lock.
+func (db *DB) UnlockLogin(ctx context.Context, userID string, ev auditEvent) error {
 	return db.loginTx(ctx, userID, ev, `UPDATE user_logins SET failures = 0, locked_until = 0 WHERE user_id = ?`)
 }
 

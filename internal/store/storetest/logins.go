@@ -20,10 +20,10 @@ func testLogins(t *testing.T, s server.Store) {
 
 	must(t, s.SetPassword(ctx, "u-alice", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", event(1, "Update", "u-alice")))
 	for i := 1; i <= 3; i++ {
-		locked, err := s.LoginFailed(ctx, "u-alice", 3, at(900), event(1+i, "Sign-in", "u-alice"))
+		a, err := s.BeginLogin(ctx, "u-alice", 3, at(i), at(900))
 		must(t, err)
-		if locked != (i == 3) {
-			t.Fatalf("failure %d: locked %v", i, locked)
+		if a.Refused() || a.Lock.IsZero() != (i < 3) {
+			t.Fatalf("attempt %d: %+v", i, a)
 		}
 	}
 	l, err = s.GetLogin(ctx, "u-alice")
@@ -31,14 +31,13 @@ func testLogins(t *testing.T, s server.Store) {
 	if l.Failures != 3 || !l.LockedUntil.Equal(at(900)) || l.PasswordHash == "" {
 		t.Fatalf("after 3 failures: %+v", l)
 	}
-	must(t, s.LoginSucceeded(ctx, "u-alice", event(5, "Sign-in", "u-alice")))
+	must(t, s.UnlockLogin(ctx, "u-alice", event(5, "Unlock", "u-alice")))
 	l, err = s.GetLogin(ctx, "u-alice")
 	must(t, err)
 	if l.Failures != 0 || !l.LockedUntil.IsZero() {
-		t.Fatalf("after a success: %+v", l)
+		t.Fatalf("after an unlock: %+v", l)
 	}
-	_, err = s.LoginFailed(ctx, "u-nobody", 3, at(900), nil)
-	wantErr(t, "LoginFailed(no user)", err, errNotFound)
+	wantErr(t, "UnlockLogin(no user)", s.UnlockLogin(ctx, "u-nobody", nil), errNotFound)
 
 	// TOTP: pending, confirmed with a step, each later step once.
 	must(t, s.SetTOTP(ctx, "u-alice", []byte("sealed"), event(6, "Update", "u-alice")))
