@@ -29,7 +29,9 @@ they do (a Lead: anyone's); setting one's own needs the current password
 too (--current). Passwords never come from flags: on a terminal
 signet asks for them without echo (the new one twice); otherwise it reads
 lines from standard input: the current password first when --current is
-given, then the new one. Service users have no password.`,
+given, then the new one. Service users have no password. Every web console
+session of the user ends (the user signs in again with the new password);
+API tokens and client certificates stay.`,
 		Example: `  signet user set-password alice
   printf '%s\n' "$NEW" | signet user set-password alice
   printf '%s\n%s\n' "$OLD" "$NEW" | signet user set-password me --current`,
@@ -150,7 +152,7 @@ func userReset2FACmd(a *app) *cobra.Command {
 	return userActionCmd(a, "reset-2fa", "DELETE", "totp", "Remove a user's TOTP and recovery codes (lost device)",
 		`Remove a standard user's TOTP secret and recovery codes, for a lost
 device: the user enrols again at the next sign-in (required when the
-account requires two factors). Needs user.manage and every permission
-the user holds; audited.`,
+account requires two factors). Every web console session of the user
+ends. Needs user.manage and every permission the user holds; audited.`,
 		"Removed the two-factor enrolment of user %s.")
 }

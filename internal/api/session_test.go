@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-project/signet/internal/auth"
 	"github.com/signet-project/signet/internal/server/servertest"
 )
 
@@ -81,4 +82,53 @@ func TestWebSession(t *testing.T) {
 		t.Fatalf("sign-out does not clear the cookie: %q", c)
 	}
 	s.do(t, env, "GET", "/api/v1/me", nil).mustCode(t, "after sign-out", 401, "session_expired")
+}
+
+// TestSessionsEndWithCredentials: a change of password (one's own or by a
+// Lead) and a reset of 2FA end the user's web console sessions; one's own
+// change keeps the session it was made from; API tokens stay.
+func TestSessionsEndWithCredentials(t *testing.T) {
+	env := servertest.Start(t)
+	var wes auth.User
+	env.MustDo(t, env.Lead, "POST", "/api/v1/users", map[string]any{"name": "wes", "roles": []string{"developer"}, "password": testPassword}, 201).JSON(t, &wes)
+	var tok struct{ Secret string }
+	env.MustDo(t, env.Lead, "POST", "/api/v1/tokens", map[string]any{"user": "wes", "name": "cli"}, 201).JSON(t, &tok)
+	api := &servertest.User{User: &wes, Token: tok.Secret, Client: env.HTTPClient(nil)}
+	open := func(pw string) *session {
+		t.Helper()
+		r, s := signIn(t, env, map[string]any{"name": "wes", "password": pw})
+		if r.Status != 201 {
+			t.Fatalf("sign-in: %s", r)
+		}
+		return s
+	}
+	alive := func(what string, s *session) {
+		t.Helper()
+		s.do(t, env, "GET", "/api/v1/me", nil).mustStatus(t, what, 200)
+	}
+	ended := func(what string, s *session) {
+		t.Helper()
+		s.do(t, env, "GET", "/api/v1/me", nil).mustCode(t, what, 401, "session_expired")
+	}
+
+	pw := []string{testPassword, testPassword + " 2", testPassword + " 3", testPassword + " 4"}
+	here, there := open(pw[0]), open(pw[0])
+	here.do(t, env, "PUT", "/api/v1/users/wes/password", map[string]any{"current": pw[0], "password": pw[1]}).mustStatus(t, "own change from a session", 204)
+	alive("the session the change was made from", here)
+	ended("another session after one's own change", there)
+	env.MustDo(t, api, "GET", "/api/v1/me", nil, 200)
+
+	there = open(pw[1])
+	env.MustDo(t, api, "PUT", "/api/v1/users/wes/password", map[string]any{"current": pw[1], "password": pw[2]}, 204)
+	ended("a session after one's own change with an API token", here)
+	ended("a session after one's own change with an API token", there)
+
+	here = open(pw[2])
+	env.MustDo(t, env.Lead, "PUT", "/api/v1/users/wes/password", map[string]any{"password": pw[3]}, 204)
+	ended("a session after a Lead set the password", here)
+
+	here = open(pw[3])
+	env.MustDo(t, env.Lead, "DELETE", "/api/v1/users/wes/totp", nil, 204)
+	ended("a session after a Lead reset 2FA", here)
+	env.MustDo(t, api, "GET", "/api/v1/me", nil, 200)
 }

@@ -88,6 +88,11 @@ func (a *API) setPassword(w http.ResponseWriter, r *http.Request, p policy.Princ
 	if err := decodeJSON(w, r, a.MaxBody, &body); err != nil {
 		return err
 	}
+	// Without x-api-key, the session cookie authenticated the request:
+	// one's own change keeps that session.
+	if c, err := r.Cookie(auth.SessionCookie); err == nil && r.Header.Get("x-api-key") == "" {
+		body.Session = c.Value
+	}
 	if err := a.Identity.SetPassword(r.Context(), p, r.PathValue("user"), body); err != nil {
 		return err
 	}

@@ -216,7 +216,13 @@ type IdentityStore interface {
 	// GetLogin returns a user's sign-in state (a zero Login with UserID set
 	// if the user has none yet).
 	GetLogin(ctx context.Context, userID string) (*Login, error)
+	// SetPassword stores a password hash, clears the failure count and
+	// lock, and revokes every web console session of the user (at ev's
+	// time), with ev, in one transaction.
 	SetPassword(ctx context.Context, userID, hash string, ev *audit.Event) error
+	// ChangePassword is SetPassword revoking the sessions at at, all but the
+	// one whose hash is keepSession (nil: none kept).
+	ChangePassword(ctx context.Context, userID, hash string, keepSession []byte, at time.Time, ev *audit.Event) error
 	// BeginLogin counts an attempt to check a user's password or code
 	// before it is made, in one conditional update, so that attempts on
 	// every node add up and no more than max are ever checked per lock: an
@@ -238,8 +244,9 @@ type IdentityStore interface {
 	EndLogin(ctx context.Context, userID string, e LoginEnd, ev *audit.Event) (bool, error)
 	// UnlockLogin clears the failure count and lock.
 	UnlockLogin(ctx context.Context, userID string, ev *audit.Event) error
-	// SetTOTP stores a sealed TOTP secret awaiting confirmation (nil
-	// removes TOTP), with no recovery codes.
+	// SetTOTP stores a sealed TOTP secret awaiting confirmation, with no
+	// recovery codes. Nil removes TOTP and revokes every web console
+	// session of the user (at ev's time), in the same transaction.
 	SetTOTP(ctx context.Context, userID string, sealed []byte, ev *audit.Event) error
 	// ResealTOTP replaces the sealed TOTP secret old by new (the same
 	// secret under the current master key), if it is still old.

@@ -70,11 +70,19 @@ func (s *Service) verify(ctx context.Context, pw, phc string) (ok, weaker bool, 
 type PasswordRequest struct {
 	Current  string `json:"current,omitempty"`
 	Password string `json:"password"`
+	// Session is the secret of the web console session the request was
+	// made with, if it was (set by the handler, never read from the
+	// body): a change of one's own password keeps that session.
+	Session string `json:"-"`
 }
 
 // SetPassword sets a standard user's password: one's own (giving the
 // current one, which counts toward lockout when wrong), or anyone's with
-// user.manage. It clears any lockout.
+// user.manage. It clears any lockout and ends the user's web console
+// sessions, in the same transaction, but the one a user changed their own
+// password from: whoever held another session (a stolen cookie, a
+// forgotten browser) has to sign in with the new password. API tokens and
+// client certificates stay: they are managed apart.
 func (s *Service) SetPassword(ctx context.Context, p policy.Principal, ref string, r PasswordRequest) error {
 	u, err := s.user(ctx, ref)
 	if err != nil {
@@ -92,12 +100,16 @@ func (s *Service) SetPassword(ctx context.Context, p policy.Principal, ref strin
 	if err := checkPassword(r.Password); err != nil {
 		return err
 	}
+	var keep []byte
 	if u.ID == p.UserID {
 		if err := s.checkOwnPassword(ctx, u, r.Current); err != nil {
 			return err
 		}
+		if r.Session != "" {
+			keep = HashToken(r.Session)
+		}
 	}
-	return storeErr(s.Store.SetPassword(ctx, u.ID, s.hash(r.Password), s.event(ctx, p, t)), "user "+u.Name)
+	return storeErr(s.Store.ChangePassword(ctx, u.ID, s.hash(r.Password), keep, s.now(), s.event(ctx, p, t)), "user "+u.Name)
 }
 
 // checkOwnPassword verifies a user's current password as sign-in does.
@@ -135,7 +147,9 @@ func (s *Service) Unlock(ctx context.Context, p policy.Principal, ref string) er
 }
 
 // ResetTOTP removes a user's TOTP and recovery codes, for a lost device
-// (user.manage). The user enrols again at the next sign-in.
+// (user.manage), and ends the user's web console sessions (a Lead's own
+// included) in the same transaction: one opened with the lost device
+// ends. The user enrols again at the next sign-in.
 func (s *Service) ResetTOTP(ctx context.Context, p policy.Principal, ref string) error {
 	u, err := s.user(ctx, ref)
 	if err != nil {

@@ -47,9 +47,49 @@ func (db *DB) loginTx(ctx context.Context, userID string, ev auditEvent, q strin
 	})
 }
 
-// SetPassword stores a password hash and clears the failure count and lock.
+// SetPassword stores a password hash, clears the failure count and lock,
+// and revokes the user's sessions.
 func (db *DB) SetPassword(ctx context.Context, userID, hash string, ev auditEvent) error {
-	return db.loginTx(ctx, userID, ev, `UPDATE user_logins SET password_hash = ?, failures = 0, locked_until = 0 WHERE user_id = ?`, hash)
+	return db.ChangePassword(ctx, userID, hash, nil, eventTime(ev), ev)
+}
+
+// ChangePassword stores a password hash, clears the failure count and
+// lock, and revokes the user's sessions but keepSession.
+func (db *DB) ChangePassword(ctx context.Context, userID, hash string, keepSession []byte, at time.Time, ev auditEvent) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.ensureLogin(ctx, tx, userID); err != nil {
+			return err
+		}
+		if err := db.exec(ctx, tx, "sign-in state of user "+userID,
+			`UPDATE user_logins SET password_hash = ?, failures = 0, locked_until = 0 WHERE user_id = ?`, hash, userID); err != nil {
+			return err
+		}
+		if err := db.revokeSessions(ctx, tx, userID, keepSession, at); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, ev)
+	})
+}
+
+// revokeSessions revokes, at at, the user's web console sessions not
+// revoked yet, but the one whose hash is keep (nil: none kept).
+func (db *DB) revokeSessions(ctx context.Context, tx *sql.Tx, userID string, keep []byte, at time.Time) error {
+	q := `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND kind = ? AND revoked_at IS NULL`
+	args := []any{micros(at), userID, auth.TokenSession}
+	if keep != nil {
+		q += ` AND hash <> ?`
+		args = append(args, keep)
+	}
+	_, err := tx.ExecContext(ctx, db.d.rebind(q), args...)
+	return db.wrap(err, "user %s: revoking sessions", userID)
+}
+
+// eventTime is the time of the change ev records (now without one).
+func eventTime(ev auditEvent) time.Time {
+	if ev == nil || ev.Time.IsZero() {
+		return nowMicro()
+	}
+	return ev.Time
 }
 
 // BeginLogin counts an attempt before its check, in one conditional
@@ -132,7 +172,8 @@ func (db *DB) UnlockLogin(ctx context.Context, userID string, ev auditEvent) err
 }
 
 // SetTOTP stores a sealed secret awaiting confirmation, or removes TOTP
-// (sealed nil); either way the recovery codes go.
+// (sealed nil) and revokes the user's sessions; either way the recovery
+// codes go.
 func (db *DB) SetTOTP(ctx context.Context, userID string, sealed []byte, ev auditEvent) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if err := db.ensureLogin(ctx, tx, userID); err != nil {
@@ -144,6 +185,11 @@ func (db *DB) SetTOTP(ctx context.Context, userID string, sealed []byte, ev audi
 		}
 		if _, err := tx.ExecContext(ctx, db.d.rebind(`DELETE FROM recovery_codes WHERE user_id = ?`), userID); err != nil {
 			return db.wrap(err, "recovery codes of user %s", userID)
+		}
+		if sealed == nil {
+			if err := db.revokeSessions(ctx, tx, userID, nil, eventTime(ev)); err != nil {
+				return err
+			}
 		}
 		return db.appendEvent(ctx, tx, ev)
 	})

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -268,4 +269,59 @@ func testLoginAttemptsConcurrent(t *testing.T, s server.Store) {
 			t.Fatalf("%s: 16 attempts at once with at most 5: %d counted, %d refused, %d locked", user, counted.Load(), refused.Load(), locks.Load())
 		}
 	}
+}
+
+// testLoginChangesEndSessions: setting a password and removing TOTP revoke
+// the user's web console sessions in the same transaction (but the one a
+// password change keeps); API tokens, a pending TOTP secret and other
+// users' sessions are left alone.
+func testLoginChangesEndSessions(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	must(t, s.CreateUser(ctx, newUser("u-alice", "alice"), nil))
+	must(t, s.CreateUser(ctx, newUser("u-bob", "bob"), nil))
+	n := 0
+	token := func(user, kind string) string {
+		t.Helper()
+		n++
+		name := fmt.Sprintf("%s-%s-%d", user, kind, n)
+		must(t, s.CreateToken(ctx, &auth.Token{ID: name, UserID: user, Name: name, Prefix: "sgs_", Hash: hashOf(name),
+			Kind: kind, CreatedAt: at(1)}, nil))
+		return name
+	}
+	revoked := func(what, name string, want *time.Time) {
+		t.Helper()
+		tok, err := s.TokenByHash(ctx, hashOf(name))
+		must(t, err)
+		if (tok.RevokedAt == nil) != (want == nil) || (want != nil && !tok.RevokedAt.Equal(*want)) {
+			t.Fatalf("%s: token %s revoked at %v, want %v", what, name, tok.RevokedAt, want)
+		}
+	}
+	s1, s2, api, bob := token("u-alice", auth.TokenSession), token("u-alice", auth.TokenSession),
+		token("u-alice", auth.TokenAPI), token("u-bob", auth.TokenSession)
+
+	must(t, s.SetPassword(ctx, "u-alice", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$b25l", event(10, "Password", "u-alice")))
+	revoked("a password set", s1, ptr(at(10)))
+	revoked("a password set", s2, ptr(at(10)))
+	revoked("a password set: API token", api, nil)
+	revoked("a password set: another user's session", bob, nil)
+
+	s3, s4 := token("u-alice", auth.TokenSession), token("u-alice", auth.TokenSession)
+	must(t, s.ChangePassword(ctx, "u-alice", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$dHdv", hashOf(s3), at(11), event(11, "Password", "u-alice")))
+	revoked("one's own change: the session kept", s3, nil)
+	revoked("one's own change: another session", s4, ptr(at(11)))
+	revoked("a later change does not move an earlier revocation", s1, ptr(at(10)))
+	l, err := s.GetLogin(ctx, "u-alice")
+	must(t, err)
+	if l.PasswordHash != "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$dHdv" {
+		t.Fatalf("ChangePassword stored %q", l.PasswordHash)
+	}
+	err = s.ChangePassword(ctx, "u-nobody", "x", nil, at(11), nil)
+	wantErr(t, "ChangePassword(no user)", err, errNotFound)
+
+	must(t, s.SetTOTP(ctx, "u-alice", []byte("sealed"), event(12, "Begin-2FA", "u-alice")))
+	revoked("a TOTP enrolment begun", s3, nil)
+	must(t, s.SetTOTP(ctx, "u-alice", nil, event(13, "Reset-2FA", "u-alice")))
+	revoked("TOTP removed", s3, ptr(at(13)))
+	revoked("TOTP removed: API token", api, nil)
+	revoked("TOTP removed: another user's session", bob, nil)
 }

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"Logins", testLogins},
 		{"LoginAttempts", testLoginAttempts},
 		{"LoginAttemptsConcurrent", testLoginAttemptsConcurrent},
+		{"LoginChangesEndSessions", testLoginChangesEndSessions},
 		{"SettingsGroupsRoles", testSettingsGroupsRoles},
 		{"SignatureRoundTrip", testSignatureRoundTrip},
 		{"SignatureList", testSignatureList},
