@@ -144,7 +144,9 @@ func userActionCmd(a *app, use, method, sub, short, long, done string) *cobra.Co
 func userUnlockCmd(a *app) *cobra.Command {
 	return userActionCmd(a, "unlock", "POST", "unlock", "Clear a user's failed sign-ins and lockout",
 		`Clear a standard user's failed web sign-ins and any lockout they caused,
-so the user may sign in again at once. Needs user.manage; audited.`,
+so the user may sign in again at once. Needs user.manage; audited.
+Without it, a lockout ends by itself after 15 minutes, and the
+count of failures starts again.`,
 		"Unlocked user %s.")
 }
 
