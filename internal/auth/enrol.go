@@ -20,13 +20,14 @@ func (s *Service) BeginTOTP(ctx context.Context, name, password string) (*TOTPEn
 	u, err := s.Store.GetUser(ctx, name)
 	if err != nil {
 		_, _, _ = s.verify(ctx, password, "")
+		s.auditUnknown(ctx, forTOTP)
 		return nil, errSignIn()
 	}
 	l, err := s.Store.GetLogin(ctx, u.ID)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
-	a, err := s.begin(ctx, u)
+	a, err := s.begin(ctx, u, forTOTP)
 	if err != nil {
 		return nil, err
 	}
@@ -40,12 +41,12 @@ func (s *Service) BeginTOTP(ctx context.Context, name, password string) (*TOTPEn
 	}
 	// The right password takes this attempt off the count, and only it:
 	// enrolment is no sign-in, and must not wipe out wrong TOTP codes.
-	if err := s.passed(ctx, u, l, a); err != nil {
+	if err := s.passed(ctx, u, l, a, forTOTP); err != nil {
 		return nil, err
 	}
 	switch {
 	case u.Type == UserService || u.Disabled:
-		return nil, errs.Forbidden("totp_not_allowed", "TOTP is for enabled standard users")
+		return nil, s.Guard.Deny(ctx, who(u), userTarget("Begin-2FA", u), errs.Forbidden("totp_not_allowed", "TOTP is for enabled standard users"))
 	case l.TOTPConfirmed:
 		return nil, errs.Conflict("totp_enrolled", "TOTP is already set up; a Lead can reset it if the device is lost")
 	}

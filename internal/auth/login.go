@@ -57,6 +57,14 @@ func errLocked(until time.Time) error {
 // the meantime ([IdentityStore.EndLogin]); the session opens in the same
 // transaction.
 
+// What a check of a password or code is for, in the reasons of its audit
+// records (Sign-in, denied); the web sign-in says nothing more.
+const (
+	forSignIn   = ""
+	forTOTP     = " (TOTP enrolment)"
+	forPassword = " (password change)"
+)
+
 // limits returns MaxFailures and LockFor, defaults in place.
 func (s *Service) limits() (max int, lockFor time.Duration) {
 	max, lockFor = s.MaxFailures, s.LockFor
@@ -69,10 +77,10 @@ func (s *Service) limits() (max int, lockFor time.Duration) {
 	return max, lockFor
 }
 
-// begin counts an attempt to check u's password or code, before the
-// check; while u is locked it refuses the attempt without checking
-// anything.
-func (s *Service) begin(ctx context.Context, u *User) (LoginAttempt, error) {
+// begin counts an attempt to check u's password or code (for one of the
+// purposes above), before the check; while u is locked it refuses the
+// attempt, audited, without checking anything.
+func (s *Service) begin(ctx context.Context, u *User, purpose string) (LoginAttempt, error) {
 	max, lockFor := s.limits()
 	now := s.now()
 	a, err := s.Store.BeginLogin(ctx, u.ID, max, now, now.Add(lockFor))
@@ -80,7 +88,7 @@ func (s *Service) begin(ctx context.Context, u *User) (LoginAttempt, error) {
 		return a, errs.Internal(err)
 	}
 	if a.Refused() {
-		return a, errLocked(a.LockedUntil)
+		return a, s.deny(ctx, who(u), userTarget("Sign-in", u), "account locked"+purpose, errLocked(a.LockedUntil))
 	}
 	return a, nil
 }
@@ -118,28 +126,28 @@ func (s *Service) release(ctx context.Context, u *User, l *Login, a LoginAttempt
 // passed ends an attempt whose check passed, for an action other than a
 // sign-in (TOTP enrolment, a password change): it is taken off the count,
 // unless another attempt locked u or u's password changed meanwhile.
-func (s *Service) passed(ctx context.Context, u *User, l *Login, a LoginAttempt) error {
+func (s *Service) passed(ctx context.Context, u *User, l *Login, a LoginAttempt, purpose string) error {
 	ok, err := s.Store.EndLogin(ctx, u.ID, LoginEnd{Attempt: a, PasswordHash: l.PasswordHash, At: s.now()}, nil)
 	if err != nil {
 		return errs.Internal(err)
 	}
 	if !ok {
-		return s.changedMeanwhile(ctx, u)
+		return s.changedMeanwhile(ctx, u, purpose)
 	}
 	return nil
 }
 
 // changedMeanwhile refuses a check that passed but whose re-check failed:
 // other attempts locked u, or u's password changed, while it was made.
-func (s *Service) changedMeanwhile(ctx context.Context, u *User) error {
+func (s *Service) changedMeanwhile(ctx context.Context, u *User, purpose string) error {
 	l, err := s.Store.GetLogin(ctx, u.ID)
 	if err != nil {
 		return errs.Internal(err)
 	}
 	if s.now().Before(l.LockedUntil) {
-		return s.deny(ctx, who(u), userTarget("Sign-in", u), "locked by other attempts during the check", errLocked(l.LockedUntil))
+		return s.deny(ctx, who(u), userTarget("Sign-in", u), "locked by other attempts during the check"+purpose, errLocked(l.LockedUntil))
 	}
-	return s.deny(ctx, who(u), userTarget("Sign-in", u), "password changed during the check", errSignIn())
+	return s.deny(ctx, who(u), userTarget("Sign-in", u), "password changed during the check"+purpose, errSignIn())
 }
 
 // SignIn checks a standard user's password and second factor and opens a
@@ -149,14 +157,14 @@ func (s *Service) SignIn(ctx context.Context, r SignInRequest) (*SignIn, error) 
 	u, err := s.Store.GetUser(ctx, r.Name)
 	if err != nil {
 		_, _, _ = s.verify(ctx, r.Password, "") // as slow as a real check
-		s.auditUnknown(ctx)
+		s.auditUnknown(ctx, forSignIn)
 		return nil, errSignIn()
 	}
 	l, err := s.Store.GetLogin(ctx, u.ID)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
-	a, err := s.begin(ctx, u)
+	a, err := s.begin(ctx, u, forSignIn)
 	if err != nil {
 		return nil, err
 	}
@@ -171,65 +179,77 @@ func (s *Service) SignIn(ctx context.Context, r SignInRequest) (*SignIn, error) 
 	switch {
 	case u.Type == UserService:
 		s.release(ctx, u, l, a)
-		return nil, errs.Forbidden("service_user", "service users use API tokens: they cannot sign in to the web console")
+		return nil, s.Guard.Deny(ctx, who(u), userTarget("Sign-in", u),
+			errs.Forbidden("service_user", "service users use API tokens: they cannot sign in to the web console"))
 	case u.Disabled:
 		s.release(ctx, u, l, a)
-		return nil, errs.Forbidden("user_disabled", "user %s is disabled", u.Name)
+		return nil, s.Guard.Deny(ctx, who(u), userTarget("Sign-in", u), errs.Forbidden("user_disabled", "user %s is disabled", u.Name))
 	}
 	out := &SignIn{User: u}
-	if err := s.secondFactor(ctx, u, l, a, r, out); err != nil {
+	factor, err := s.secondFactor(ctx, u, l, a, r, out)
+	if err != nil {
 		return nil, err
 	}
 	var rehash string
 	if weaker {
 		rehash = s.hash(r.Password) // under today's parameters
 	}
-	if err := s.openSession(ctx, u, l, a, rehash, out); err != nil {
+	if err := s.openSession(ctx, u, l, a, rehash, factor, out); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// auditUnknown records a sign-in attempt for a name no user has, without
-// the name: people type passwords in the name field.
-func (s *Service) auditUnknown(ctx context.Context) {
-	_ = s.Guard.Deny(ctx, policy.Principal{}, guard.Target{Type: "User", Action: "Sign-in"}, errs.Unauthorized("sign_in_failed", "no such user"))
+// auditUnknown records an attempt (for one of the purposes above) for a
+// name no user has, without the name: people type passwords in the name
+// field.
+func (s *Service) auditUnknown(ctx context.Context, purpose string) {
+	_ = s.Guard.Deny(ctx, policy.Principal{}, guard.Target{Type: "User", Action: "Sign-in"},
+		errs.Unauthorized("sign_in_failed", "no such user%s", purpose))
 }
+
+// Second factors, in the details of a sign-in's audit record.
+const (
+	factorTOTP     = "totp"
+	factorRecovery = "recovery_code"
+)
 
 // secondFactor applies TOTP: a code (or recovery code) when enrolled; the
 // first code confirms a pending enrolment; the account setting refuses a
-// user without TOTP.
-func (s *Service) secondFactor(ctx context.Context, u *User, l *Login, a LoginAttempt, r SignInRequest, out *SignIn) error {
+// user without TOTP. It returns the factor used ("" for none).
+func (s *Service) secondFactor(ctx context.Context, u *User, l *Login, a LoginAttempt, r SignInRequest, out *SignIn) (string, error) {
 	set, err := s.Store.Settings(ctx)
 	if err != nil {
-		return errs.Internal(err)
+		return "", errs.Internal(err)
 	}
 	switch {
 	case l.TOTPConfirmed && r.Code == "" && r.RecoveryCode == "":
 		s.release(ctx, u, l, a) // the password was right; no code was tried
-		return errs.Unauthorized("totp_required", "this account has two-factor authentication: send a TOTP code (or a recovery code)")
+		return "", errs.Unauthorized("totp_required", "this account has two-factor authentication: send a TOTP code (or a recovery code)")
 	case l.TOTPConfirmed && r.Code == "":
 		ok, err := s.Store.UseRecoveryCode(ctx, u.ID, HashRecoveryCode(r.RecoveryCode), s.now())
 		if err != nil {
-			return errs.Internal(err)
+			return "", errs.Internal(err)
 		}
 		if !ok {
-			return s.failed(ctx, u, a, "wrong or spent recovery code")
+			return "", s.failed(ctx, u, a, "wrong or spent recovery code")
 		}
+		return factorRecovery, nil
 	case l.TOTPConfirmed:
 		step, err := s.matchCode(ctx, u, l, a, r.Code)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if ok, err := s.Store.UseTOTPStep(ctx, u.ID, step); err != nil {
-			return errs.Internal(err)
+			return "", errs.Internal(err)
 		} else if !ok {
-			return s.failed(ctx, u, a, "TOTP code already used")
+			return "", s.failed(ctx, u, a, "TOTP code already used")
 		}
+		return factorTOTP, nil
 	case l.TOTPSecret != nil && r.Code != "":
 		step, err := s.matchCode(ctx, u, l, a, r.Code)
 		if err != nil {
-			return err
+			return "", err
 		}
 		codes := NewRecoveryCodes(RecoveryCodes)
 		hashes := make([][]byte, len(codes))
@@ -238,18 +258,19 @@ func (s *Service) secondFactor(ctx context.Context, u *User, l *Login, a LoginAt
 		}
 		ok, err := s.Store.ConfirmTOTP(ctx, u.ID, step, hashes, s.event(ctx, who(u), userTarget("Enrol-2FA", u)))
 		if err != nil {
-			return errs.Internal(err)
+			return "", errs.Internal(err)
 		}
 		if !ok {
-			return s.failed(ctx, u, a, "TOTP code already used")
+			return "", s.failed(ctx, u, a, "TOTP code already used")
 		}
 		out.RecoveryCodes = codes
+		return factorTOTP, nil
 	case set.Require2FA:
 		s.release(ctx, u, l, a)
-		return errs.Forbidden("totp_enrolment_required",
+		return "", errs.Forbidden("totp_enrolment_required",
 			"two-factor authentication is required: enrol TOTP (POST /api/v1/session/totp), then sign in with a code from your app")
 	}
-	return nil
+	return "", nil
 }
 
 // matchCode checks a TOTP code against u's secret; a wrong code counts
@@ -268,20 +289,29 @@ func (s *Service) matchCode(ctx context.Context, u *User, l *Login, a LoginAttem
 
 // openSession ends the sign-in's attempt, clearing u's failure count, and
 // records the new session and the sign-in with it, in one transaction, if
-// the re-check passes (see [IdentityStore.EndLogin]); it fills out.
-func (s *Service) openSession(ctx context.Context, u *User, l *Login, a LoginAttempt, rehash string, out *SignIn) error {
+// the re-check passes (see [IdentityStore.EndLogin]); it fills out. The
+// record names the second factor; a recovery code says so in its reason
+// too, where a reader of the log sees it.
+func (s *Service) openSession(ctx context.Context, u *User, l *Login, a LoginAttempt, rehash, factor string, out *SignIn) error {
 	now := s.now()
 	secret, hash := NewSessionSecret()
 	exp := now.Add(SessionLifetime)
 	tok := &Token{ID: uuid.Must(uuid.NewV7()).String(), UserID: u.ID, Name: "web console", Prefix: SessionPrefix,
 		Hash: hash, Kind: TokenSession, CreatedAt: now, ExpiresAt: &exp}
+	ev := s.event(ctx, who(u), userTarget("Sign-in", u))
+	if factor != "" {
+		ev.Details = map[string]string{"second_factor": factor}
+	}
+	if factor == factorRecovery {
+		ev.Reason = "with a recovery code"
+	}
 	e := LoginEnd{Attempt: a, PasswordHash: l.PasswordHash, Rehash: rehash, At: now, SignIn: true, Session: tok}
-	ok, err := s.Store.EndLogin(ctx, u.ID, e, s.event(ctx, who(u), userTarget("Sign-in", u)))
+	ok, err := s.Store.EndLogin(ctx, u.ID, e, ev)
 	if err != nil {
 		return errs.Internal(err)
 	}
 	if !ok {
-		return s.changedMeanwhile(ctx, u)
+		return s.changedMeanwhile(ctx, u, forSignIn)
 	}
 	out.Secret, out.CSRF, out.ExpiresAt = secret, CSRFToken(secret), exp
 	return nil

@@ -90,18 +90,23 @@ func (f *fixture) user(t *testing.T, name, typ, pw string) *auth.User {
 	return u
 }
 
-// enrolTOTP gives alice a confirmed TOTP secret (unsealed: no keyring).
-func (f *fixture) enrolTOTP(t *testing.T) string {
+// enrolTOTP gives u a confirmed TOTP secret (unsealed: no keyring) and
+// the recovery codes.
+func (f *fixture) enrolTOTP(t *testing.T, u *auth.User, recovery ...string) string {
 	t.Helper()
-	secret, _, err := auth.NewTOTP("Signet", "alice")
+	secret, _, err := auth.NewTOTP("Signet", u.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := f.st.SetTOTP(ctx, f.alice.ID, []byte(secret), nil); err != nil {
+	if err := f.st.SetTOTP(ctx, u.ID, []byte(secret), nil); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := f.st.ConfirmTOTP(ctx, f.alice.ID, 1, nil, nil); err != nil || !ok {
+	var hashes [][]byte
+	for _, c := range recovery {
+		hashes = append(hashes, auth.HashRecoveryCode(c))
+	}
+	if ok, err := f.st.ConfirmTOTP(ctx, u.ID, 1, hashes, nil); err != nil || !ok {
 		t.Fatalf("confirming TOTP: %v %v", ok, err)
 	}
 	return secret
@@ -220,7 +225,7 @@ func TestLockoutBurst(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			eachStore(t, func(t *testing.T, f *fixture) {
 				if name == "sign-in TOTP code" {
-					f.enrolTOTP(t)
+					f.enrolTOTP(t, f.alice)
 				}
 				release := auth.HoldHashing(f.svc)
 				var wg sync.WaitGroup
@@ -337,6 +342,93 @@ func TestLockExpiry(t *testing.T) {
 		}
 		if l := f.login(t); l.Failures != 0 || !l.LockedUntil.IsZero() {
 			t.Fatalf("after a sign-in: %+v", l)
+		}
+	})
+}
+
+// TestSignInAudit: the refusals of a locked user (sign-in, TOTP enrolment,
+// password change), a TOTP enrolment for an unknown name, a disabled or
+// service user with the right password, and the second factor of a
+// sign-in, recovery codes apart, are all in the audit log, and no secret
+// or typed name is.
+func TestSignInAudit(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		expect := func(what string, err error, want string) {
+			t.Helper()
+			if code(err) != want {
+				t.Fatalf("%s: %v, want %s", what, err, want)
+			}
+		}
+		for range maxTries {
+			_, err := f.svc.SignIn(ctx, auth.SignInRequest{Name: "alice", Password: wrongPW})
+			expect("a wrong password", err, map[bool]string{true: "sign_in_failed", false: "account_locked"}[f.login(t).LockedUntil.IsZero()])
+		}
+		_, err := f.svc.SignIn(ctx, auth.SignInRequest{Name: "alice", Password: password})
+		expect("sign-in while locked", err, "account_locked")
+		_, err = f.svc.BeginTOTP(ctx, "alice", password)
+		expect("TOTP enrolment while locked", err, "account_locked")
+		err = f.svc.SetPassword(ctx, policy.Principal{UserID: f.alice.ID, Name: "alice"}, "alice",
+			auth.PasswordRequest{Current: password, Password: "a brand new passphrase"})
+		expect("password change while locked", err, "account_locked")
+		_, err = f.svc.BeginTOTP(ctx, "nobody-"+wrongPW, wrongPW)
+		expect("TOTP enrolment, unknown name", err, "sign_in_failed")
+
+		dora := f.user(t, "dora", auth.UserStandard, password)
+		if err := f.st.SetUserDisabled(ctx, dora.ID, true, f.now(), nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.SignIn(ctx, auth.SignInRequest{Name: "dora", Password: password})
+		expect("a disabled user, right password", err, "user_disabled")
+		_, err = f.svc.BeginTOTP(ctx, "dora", password)
+		expect("a disabled user's TOTP enrolment, right password", err, "totp_not_allowed")
+		f.user(t, "bot", auth.UserService, password) // made behind the service's back
+		_, err = f.svc.SignIn(ctx, auth.SignInRequest{Name: "bot", Password: password})
+		expect("a service user, right password", err, "service_user")
+
+		const recovery = "abcd-efgh-jkmn-pqrs"
+		rita := f.user(t, "rita", auth.UserStandard, password)
+		secret := f.enrolTOTP(t, rita, recovery)
+		_, err = f.svc.SignIn(ctx, auth.SignInRequest{Name: "rita", Password: password, RecoveryCode: recovery})
+		expect("a sign-in with a recovery code", err, "")
+		totp, _ := auth.TOTPCode(secret, f.now())
+		_, err = f.svc.SignIn(ctx, auth.SignInRequest{Name: "rita", Password: password, Code: totp})
+		expect("a sign-in with a TOTP code", err, "")
+
+		evs, err := f.st.ListAudit(ctx, audit.Filter{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, e := range evs {
+			if e.Type != "User" {
+				continue
+			}
+			key := fmt.Sprintf("%s %s %s: %s %v", e.ResourceName, e.Action, e.Result, e.Reason, e.Details)
+			got[key]++
+			for _, secret := range []string{password, wrongPW, recovery, secret, totp} {
+				if strings.Contains(fmt.Sprintf("%+v", *e), secret) {
+					t.Errorf("audit record %q holds a secret", key)
+				}
+			}
+		}
+		for _, want := range []string{
+			"alice Sign-in denied: account locked map[]",
+			"alice Sign-in denied: account locked (TOTP enrolment) map[]",
+			"alice Sign-in denied: account locked (password change) map[]",
+			" Sign-in denied: no such user (TOTP enrolment) map[]",
+			"dora Sign-in denied: user dora is disabled map[]",
+			"dora Begin-2FA denied: TOTP is for enabled standard users map[]",
+			"bot Sign-in denied: service users use API tokens: they cannot sign in to the web console map[]",
+			"rita Sign-in allowed: with a recovery code map[second_factor:recovery_code]",
+			"rita Sign-in allowed:  map[second_factor:totp]",
+		} {
+			if got[want] != 1 {
+				t.Errorf("audit record %q: %d, want 1", want, got[want])
+			}
+		}
+		if t.Failed() {
+			t.Logf("audit records: %v", got)
 		}
 	})
 }

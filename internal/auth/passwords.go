@@ -118,7 +118,7 @@ func (s *Service) checkOwnPassword(ctx context.Context, u *User, current string)
 	if err != nil {
 		return errs.Internal(err)
 	}
-	a, err := s.begin(ctx, u)
+	a, err := s.begin(ctx, u, forPassword)
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func (s *Service) checkOwnPassword(ctx context.Context, u *User, current string)
 	if !ok {
 		return s.failed(ctx, u, a, "wrong current password")
 	}
-	return s.passed(ctx, u, l, a)
+	return s.passed(ctx, u, l, a, forPassword)
 }
 
 // Unlock clears a user's failed sign-ins and lockout (user.manage).
