@@ -13,3 +13,6 @@ func HoldHashing(s *Service) (release func()) {
 		}
 	}
 }
+
+// HashWaiters is how many password checks of s wait for a hashing slot.
+func HashWaiters(s *Service) int { return int(s.waiting.Load()) }

@@ -432,3 +432,51 @@ func TestSignInAudit(t *testing.T) {
 		}
 	})
 }
+
+// TestHashingQueueBounded: sign-ins need no credentials, so a flood of them
+// must not queue without bound for the two hashing slots: past
+// MaxHashWaiters waiting checks the next is refused at once, and a waiting
+// check gives up after HashWait; both answer 503 busy.
+func TestHashingQueueBounded(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		f.svc.HashWait = time.Minute
+		release := auth.HoldHashing(f.svc)
+		var wg sync.WaitGroup
+		errc := make(chan error, auth.MaxHashWaiters)
+		for i := range auth.MaxHashWaiters {
+			wg.Go(func() {
+				_, err := f.svc.SignIn(context.Background(), auth.SignInRequest{Name: fmt.Sprint("nobody", i), Password: "guess"})
+				errc <- err
+			})
+		}
+		for deadline := time.Now().Add(10 * time.Second); auth.HashWaiters(f.svc) < auth.MaxHashWaiters; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d checks waiting, want %d", auth.HashWaiters(f.svc), auth.MaxHashWaiters)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		start := time.Now()
+		_, err := f.svc.SignIn(context.Background(), auth.SignInRequest{Name: "alice", Password: password})
+		if e := (*errs.Error)(nil); code(err) != "busy" || !errors.As(err, &e) || e.Status != 503 {
+			t.Fatalf("a check past the queue: %v, want 503 busy", err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("refused after %v, not at once", d)
+		}
+		release()
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			if code(err) != "sign_in_failed" {
+				t.Errorf("a waiting check of an unknown user: %v, want sign_in_failed", err)
+			}
+		}
+
+		f.svc.HashWait = 20 * time.Millisecond
+		release = auth.HoldHashing(f.svc)
+		defer release()
+		if err := attempts(t)["password change"](f, true); code(err) != "busy" {
+			t.Fatalf("a check that waited longer than HashWait: %v, want busy", err)
+		}
+	})
+}

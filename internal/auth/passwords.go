@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/signet-project/signet/internal/errs"
 	"github.com/signet-project/signet/internal/policy"
@@ -25,25 +26,45 @@ func (s *Service) slots() chan struct{} {
 	return s.hashing
 }
 
-// acquire takes a slot to hash a password (at most MaxConcurrentHashes).
+// acquire takes a slot to hash a password (at most MaxConcurrentHashes at
+// once), waiting at most HashWait behind at most MaxHashWaiters others.
 func (s *Service) acquire(ctx context.Context) (release func(), err error) {
 	slots := s.slots()
 	select {
 	case slots <- struct{}{}:
 		return func() { <-slots }, nil
+	default:
+	}
+	busy := errs.Unavailable("busy", "too many password checks at once: retry in a few seconds")
+	if s.waiting.Add(1) > MaxHashWaiters {
+		s.waiting.Add(-1)
+		return nil, busy
+	}
+	defer s.waiting.Add(-1)
+	wait := s.HashWait
+	if wait <= 0 {
+		wait = 10 * time.Second
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
 	case <-ctx.Done():
-		return nil, errs.Unavailable("busy", "too many sign-ins at once: retry")
+		return nil, busy
+	case <-timer.C:
+		return nil, busy
 	}
 }
 
 // hash hashes a new password under the service's parameters.
-func (s *Service) hash(pw string) string {
-	release, err := s.acquire(context.Background())
+func (s *Service) hash(ctx context.Context, pw string) (string, error) {
+	release, err := s.acquire(ctx)
 	if err != nil {
-		panic(err) // background context: never cancelled
+		return "", err
 	}
 	defer release()
-	return HashPassword(pw, s.argon2())
+	return HashPassword(pw, s.argon2()), nil
 }
 
 // verify checks pw against the stored hash (or a dummy when there is
@@ -109,7 +130,11 @@ func (s *Service) SetPassword(ctx context.Context, p policy.Principal, ref strin
 			keep = HashToken(r.Session)
 		}
 	}
-	return storeErr(s.Store.ChangePassword(ctx, u.ID, s.hash(r.Password), keep, s.now(), s.event(ctx, p, t)), "user "+u.Name)
+	hash, err := s.hash(ctx, r.Password)
+	if err != nil {
+		return err
+	}
+	return storeErr(s.Store.ChangePassword(ctx, u.ID, hash, keep, s.now(), s.event(ctx, p, t)), "user "+u.Name)
 }
 
 // checkOwnPassword verifies a user's current password as sign-in does.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/signet-project/signet/internal/audit"
@@ -44,12 +45,23 @@ type Service struct {
 	// Issuer names Signet in authenticator apps (default "Signet").
 	Issuer string
 
+	// HashWait is the longest a password check waits for a hashing slot
+	// (default 10 seconds); then it is refused with 503 busy.
+	HashWait time.Duration
+
 	hashOnce sync.Once
 	hashing  chan struct{} // bounds concurrent password hashes
+	waiting  atomic.Int32  // checks waiting for a slot
 }
 
-// MaxConcurrentHashes bounds the password hashes computed at once.
-const MaxConcurrentHashes = 2
+// MaxConcurrentHashes bounds the password hashes computed at once, and
+// MaxHashWaiters the checks waiting for one: more are refused at once, so
+// a flood of sign-ins (they need no credentials) queues no goroutines
+// without bound and holds nobody for long.
+const (
+	MaxConcurrentHashes = 2
+	MaxHashWaiters      = 32
+)
 
 func (s *Service) now() time.Time { return s.Guard.Now().UTC().Truncate(time.Microsecond) }
 

@@ -68,7 +68,10 @@ func (s *Service) CreateUser(ctx context.Context, p policy.Principal, r UserRequ
 		if err := checkPassword(r.Password); err != nil {
 			return nil, err
 		}
-		hash = s.hash(r.Password)
+		var err error
+		if hash, err = s.hash(ctx, r.Password); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.Store.CreateUser(ctx, u, s.event(ctx, p, t)); err != nil {
 		return nil, storeErr(err, "user "+r.Name)
