@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -11,6 +13,7 @@ import (
 	"github.com/signet-project/signet/internal/keys"
 	"github.com/signet-project/signet/internal/pki"
 	"github.com/signet-project/signet/internal/server"
+	"github.com/signet-project/signet/internal/store"
 )
 
 func masterKeyCmd() *cobra.Command {
@@ -70,7 +73,7 @@ ones can be removed from the configuration. Safe to run while servers run.`,
 				return fmt.Errorf("the disk backend cannot re-wrap")
 			}
 			return withStore(cmd.Context(), cfgPath, func(st server.Store) error {
-				n, err := rewrapAll(cmd, st, rw, c.Keys.Disk.Current)
+				n, err := rewrapAll(cmd.Context(), st, rw, c.Keys.Disk.Current)
 				fmt.Fprintf(cmd.OutOrStdout(), "re-wrapped %d keys under %s\n", n, c.Keys.Disk.Current)
 				return err
 			})
@@ -81,8 +84,18 @@ ones can be removed from the configuration. Safe to run while servers run.`,
 	return cmd
 }
 
-func rewrapAll(cmd *cobra.Command, st server.Store, rw keys.Rewrapper, current string) (int, error) {
-	ctx := cmd.Context()
+// rewrapStore is what re-wrapping needs of the store.
+type rewrapStore interface {
+	ListKeypairs(ctx context.Context, f keypair.Filter) ([]*keypair.Keypair, error)
+	GetKeypair(ctx context.Context, idOrAlias string) (*keypair.Keypair, error)
+	SetKeyHandle(ctx context.Context, id string, generation int, old, h keys.Handle) error
+}
+
+// rewrapTries bounds how often one keypair is read and re-wrapped again
+// because a server changed it in between.
+const rewrapTries = 10
+
+func rewrapAll(ctx context.Context, st rewrapStore, rw keys.Rewrapper, current string) (int, error) {
 	n, after := 0, ""
 	for {
 		kps, err := st.ListKeypairs(ctx, keypair.Filter{Storage: keypair.StorageDisk, After: after, Limit: 500})
@@ -90,21 +103,45 @@ func rewrapAll(cmd *cobra.Command, st server.Store, rw keys.Rewrapper, current s
 			return n, err
 		}
 		for _, kp := range kps {
-			if kp.State == keypair.StateDestroyed || kp.Handle.KEK == current {
-				continue
-			}
-			h, err := rw.Rewrap(ctx, keys.Spec{ID: kp.ID, Label: kp.Alias, Algorithm: kp.Algorithm}, kp.Handle)
+			done, err := rewrap(ctx, st, rw, current, kp)
 			if err != nil {
 				return n, fmt.Errorf("keypair %s: %w", kp.Alias, err)
 			}
-			if err := st.SetKeyHandle(ctx, kp.ID, h); err != nil {
-				return n, fmt.Errorf("keypair %s: %w", kp.Alias, err)
+			if done {
+				n++
 			}
-			n++
 		}
 		if len(kps) < 500 {
 			return n, nil
 		}
 		after = kps[len(kps)-1].ID
+	}
+}
+
+// rewrap re-wraps kp's data key under current, unless it is destroyed or
+// already there. The handle is written only if the keypair still has the
+// generation and handle that were re-wrapped: a server may rotate a dynamic
+// key (or delete it) meanwhile, and writing the old generation's key over
+// the new one would lose the new private key. On that conflict the keypair
+// is read again and re-wrapped anew.
+func rewrap(ctx context.Context, st rewrapStore, rw keys.Rewrapper, current string, kp *keypair.Keypair) (bool, error) {
+	for try := 1; ; try++ {
+		if kp.State == keypair.StateDestroyed || kp.Handle.KEK == current {
+			return false, nil
+		}
+		h, err := rw.Rewrap(ctx, keys.Spec{ID: kp.ID, Label: kp.Alias, Algorithm: kp.Algorithm}, kp.Handle)
+		if err != nil {
+			return false, err
+		}
+		err = st.SetKeyHandle(ctx, kp.ID, kp.Generation, kp.Handle, h)
+		if !errors.Is(err, store.ErrConflict) {
+			return err == nil, err
+		}
+		if try == rewrapTries {
+			return false, fmt.Errorf("changed by a server %d times while being re-wrapped; run the rotation again: %w", try, err)
+		}
+		if kp, err = st.GetKeypair(ctx, kp.ID); err != nil {
+			return false, err
+		}
 	}
 }

@@ -85,8 +85,10 @@ type Store interface {
 	// DestroyKeypair marks the keypair destroyed and erases its key handle,
 	// keeping the record and its history.
 	DestroyKeypair(ctx context.Context, id string, at time.Time, ev *audit.Event) error
-	// SetKeyHandle replaces the key handle (master-key rotation re-wraps).
-	SetKeyHandle(ctx context.Context, id string, h keys.Handle) error
+	// SetKeyHandle replaces the key handle old, read at generation, with h
+	// (master-key rotation re-wraps); store.ErrConflict if the keypair has
+	// another generation or handle by now, or is destroyed: read it again.
+	SetKeyHandle(ctx context.Context, id string, generation int, old, h keys.Handle) error
 
 	// RotateKey makes generation from+1 current with the new handle and
 	// public key, keeps generation from's public key, and appends ev, in one

@@ -159,12 +159,51 @@ func (db *DB) DestroyKeypair(ctx context.Context, id string, at time.Time, ev *a
 	})
 }
 
-// SetKeyHandle replaces the key handle of a keypair that is not destroyed.
-func (db *DB) SetKeyHandle(ctx context.Context, id string, h keys.Handle) error {
+// SetKeyHandle replaces the key handle old of a keypair at generation with
+// h, as master-key rotation re-wraps it. The write is conditional on what
+// the caller read: store.ErrConflict if the keypair has moved on since (a
+// rotation made another generation, another re-wrap or a deletion changed
+// the handle, or it is destroyed), so a handle re-wrapped from an old read
+// never replaces a newer generation's key; store.ErrNotFound if there is
+// no such keypair.
+func (db *DB) SetKeyHandle(ctx context.Context, id string, generation int, old, h keys.Handle) error {
+	cond, args := handleIs(old)
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		return db.updateKeypair(ctx, tx, id, `handle_backend = ?, handle_uri = ?, handle_kek = ?, handle_blob = ?`,
-			h.Backend, h.URI, h.KEK, nullBytes(h.Blob))
+		res, err := tx.ExecContext(ctx, db.d.rebind(`UPDATE keypairs SET handle_backend = ?, handle_uri = ?, handle_kek = ?,
+			handle_blob = ? WHERE id = ? AND state <> ? AND generation = ? AND `+cond),
+			append([]any{h.Backend, h.URI, h.KEK, nullBytes(h.Blob), id, keypair.StateDestroyed, generation}, args...)...)
+		if err := db.affected(res, err, "keypair %s", id); err == nil || !isNotFound(err) {
+			return err
+		}
+		if err := db.keypairExists(ctx, tx, id); err != nil {
+			return err
+		}
+		return fmt.Errorf("keypair %s is no longer at generation %d with the handle read (rotated, re-wrapped or destroyed): %w",
+			id, generation, store.ErrConflict)
 	})
+}
+
+// handleIs returns the condition that a keypair row holds handle h, with
+// its arguments.
+func handleIs(h keys.Handle) (string, []any) {
+	cond := `handle_backend = ? AND handle_uri = ? AND handle_kek = ? AND `
+	if h.Blob == nil {
+		return cond + `handle_blob IS NULL`, []any{h.Backend, h.URI, h.KEK}
+	}
+	return cond + `handle_blob = ?`, []any{h.Backend, h.URI, h.KEK, h.Blob}
+}
+
+// keypairExists returns nil if keypair id exists, store.ErrNotFound if not.
+func (db *DB) keypairExists(ctx context.Context, tx *sql.Tx, id string) error {
+	var n int
+	err := tx.QueryRowContext(ctx, db.d.rebind(`SELECT COUNT(*) FROM keypairs WHERE id = ?`), id).Scan(&n)
+	switch {
+	case err != nil:
+		return db.wrap(err, "keypair %s", id)
+	case n == 0:
+		return fmt.Errorf("keypair %s: %w", id, store.ErrNotFound)
+	}
+	return nil
 }
 
 // updateKeypair sets columns of a keypair that is not destroyed:
@@ -175,13 +214,8 @@ func (db *DB) updateKeypair(ctx context.Context, tx *sql.Tx, id, set string, arg
 	if err := db.affected(res, err, "keypair %s", id); err == nil || !isNotFound(err) {
 		return err
 	}
-	var n int
-	err = tx.QueryRowContext(ctx, db.d.rebind(`SELECT COUNT(*) FROM keypairs WHERE id = ?`), id).Scan(&n)
-	switch {
-	case err != nil:
-		return db.wrap(err, "keypair %s", id)
-	case n == 0:
-		return fmt.Errorf("keypair %s: %w", id, store.ErrNotFound)
+	if err := db.keypairExists(ctx, tx, id); err != nil {
+		return err
 	}
 	return fmt.Errorf("keypair %s is destroyed: %w", id, store.ErrConflict)
 }

@@ -72,13 +72,34 @@ func testKeyHandle(t *testing.T, s server.Store) {
 	kp := newKeypair(1, "k")
 	must(t, s.CreateKeypair(ctx, kp, nil))
 	h := keys.Handle{Backend: "disk", URI: "disk:k2", KEK: "kek-2", Blob: []byte("rewrapped")}
-	must(t, s.SetKeyHandle(ctx, kp.ID, h))
+	must(t, s.SetKeyHandle(ctx, kp.ID, kp.Generation, kp.Handle, h))
 	got, err := s.GetKeypair(ctx, kp.ID)
 	must(t, err)
+	old := kp.Handle
 	kp.Handle = h
 	same(t, "keypair after SetKeyHandle", got, kp)
 
-	wantErr(t, "SetKeyHandle(missing)", s.SetKeyHandle(ctx, "missing", h), errNotFound)
+	// The write is conditional on what was read: a handle re-wrapped from
+	// an older read (the handle replaced meanwhile, or another generation
+	// made) is refused and changes nothing.
+	h3 := keys.Handle{Backend: "disk", URI: "disk:k3", KEK: "kek-3", Blob: []byte("stale")}
+	wantErr(t, "SetKeyHandle(handle replaced since read)", s.SetKeyHandle(ctx, kp.ID, kp.Generation, old, h3), errConflict)
+	wantErr(t, "SetKeyHandle(generation moved on)", s.SetKeyHandle(ctx, kp.ID, kp.Generation-1, h, h3), errConflict)
+	must(t, s.RotateKey(ctx, kp.ID, kp.Generation, keys.Handle{Backend: "disk", URI: "disk:k", KEK: "kek-2", Blob: []byte("gen 4")},
+		[]byte{0x30, 4}, at(2), nil))
+	wantErr(t, "SetKeyHandle(rotated since read)", s.SetKeyHandle(ctx, kp.ID, kp.Generation, h, h3), errConflict)
+	got, err = s.GetKeypair(ctx, kp.ID)
+	must(t, err)
+	same(t, "handle after refused writes", got.Handle, keys.Handle{Backend: "disk", URI: "disk:k", KEK: "kek-2", Blob: []byte("gen 4")})
+	must(t, s.SetKeyHandle(ctx, kp.ID, got.Generation, got.Handle, h3))
+
+	// A handle without a blob (an HSM key) matches too.
+	hsm := newKeypair(2, "hsm")
+	hsm.Handle = keys.Handle{Backend: "hsm", URI: "pkcs11:id=%01"}
+	must(t, s.CreateKeypair(ctx, hsm, nil))
+	must(t, s.SetKeyHandle(ctx, hsm.ID, hsm.Generation, hsm.Handle, keys.Handle{Backend: "hsm", URI: "pkcs11:id=%02"}))
+
+	wantErr(t, "SetKeyHandle(missing)", s.SetKeyHandle(ctx, "missing", 1, h, h), errNotFound)
 	must(t, s.DestroyKeypair(ctx, kp.ID, at(3), nil))
-	wantErr(t, "SetKeyHandle(destroyed)", s.SetKeyHandle(ctx, kp.ID, h), errConflict)
+	wantErr(t, "SetKeyHandle(destroyed)", s.SetKeyHandle(ctx, kp.ID, got.Generation, h3, h), errConflict)
 }
