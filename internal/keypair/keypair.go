@@ -83,8 +83,10 @@ type Store interface {
 	// SetKeypairState changes the state (active, suspended).
 	SetKeypairState(ctx context.Context, id, state string, at time.Time, ev *audit.Event) error
 	// DestroyKeypair marks the keypair destroyed and erases its key handle,
-	// keeping the record and its history.
-	DestroyKeypair(ctx context.Context, id string, at time.Time, ev *audit.Event) error
+	// keeping the record and its history, if it is still at generation with
+	// handle h (the key the caller destroyed) or already destroyed;
+	// store.ErrConflict if a rotation has replaced the key since.
+	DestroyKeypair(ctx context.Context, id string, generation int, h keys.Handle, at time.Time, ev *audit.Event) error
 	// SetKeyHandle replaces the key handle old, read at generation, with h
 	// (master-key rotation re-wraps); store.ErrConflict if the keypair has
 	// another generation or handle by now, or is destroyed: read it again.

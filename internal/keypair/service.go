@@ -168,7 +168,7 @@ func (s *Service) SetState(ctx context.Context, p policy.Principal, ref string, 
 // Delete destroys the key material and keeps the record and its history.
 // The key is destroyed first (backends make that idempotent), then the record
 // is marked destroyed with its audit event, so a failure at either step
-// leaves a state that a retried delete completes.
+// leaves a state that a retried delete completes (see destroy).
 func (s *Service) Delete(ctx context.Context, p policy.Principal, ref string) (*Keypair, error) {
 	kp, err := s.Get(ctx, ref)
 	if err != nil {
@@ -181,20 +181,53 @@ func (s *Service) Delete(ctx context.Context, p policy.Principal, ref string) (*
 	if kp.State == StateDestroyed {
 		return kp, nil
 	}
-	if km, ok := s.Backends[kp.Storage]; ok {
-		if err := km.Destroy(ctx, kp.Handle); err != nil {
-			return nil, errs.Wrap(err, http.StatusBadGateway, "key_backend_error",
-				"the %s backend failed to destroy the key of %s; nothing was changed, retry the delete", kp.Storage, kp.Alias)
-		}
-	} else {
+	km, ok := s.Backends[kp.Storage]
+	if !ok {
 		return nil, errs.Unavailable("storage_unavailable", "storage %q is not configured on this server, so the key cannot be destroyed here", kp.Storage)
 	}
-	now := s.Guard.Now().UTC().Truncate(time.Microsecond)
-	if err := s.Store.DestroyKeypair(ctx, kp.ID, now, s.Guard.Event(ctx, p, t, audit.Allowed, "")); err != nil {
-		return nil, errs.Internal(err)
+	return s.destroy(ctx, km, kp, func(kp *Keypair) *audit.Event {
+		return s.Guard.Event(ctx, p, target("Delete", kp), audit.Allowed, "")
+	}, "nothing was changed, retry the delete")
+}
+
+// destroyTries bounds how often destroy reads a keypair again because a
+// rotation replaced its key in the meantime.
+const destroyTries = 10
+
+// destroy destroys kp's key on km and then marks the record destroyed with
+// the event ev makes, on the condition that the keypair is still at the
+// generation and handle whose key was destroyed. A rotation committed in
+// between has made a new key that the record now names: the keypair is read
+// again and that key destroyed in turn, so no generation's key is left on
+// the backend with no record naming it. Once the record is destroyed, no
+// rotation can follow (a rotation needs an active keypair). failed ends the
+// message of a backend's failure to destroy.
+func (s *Service) destroy(ctx context.Context, km keys.KeyManager, kp *Keypair, ev func(*Keypair) *audit.Event, failed string) (*Keypair, error) {
+	for try := 1; ; try++ {
+		if err := km.Destroy(ctx, kp.Handle); err != nil {
+			return nil, errs.Wrap(err, http.StatusBadGateway, "key_backend_error",
+				"the %s backend failed to destroy the key of %s; %s", kp.Storage, kp.Alias, failed)
+		}
+		now := s.Guard.Now().UTC().Truncate(time.Microsecond)
+		err := s.Store.DestroyKeypair(ctx, kp.ID, kp.Generation, kp.Handle, now, ev(kp))
+		if err == nil {
+			kp.State, kp.DestroyedAt, kp.UpdatedAt = StateDestroyed, &now, now
+			kp.Handle = keys.Handle{Backend: kp.Handle.Backend}
+			return kp, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return nil, errs.Internal(err)
+		}
+		if try == destroyTries {
+			return nil, errs.Conflict("keypair_rotated", "the key of %s was replaced %d times while it was being destroyed; retry", kp.Alias, try)
+		}
+		if kp, err = s.Get(ctx, kp.ID); err != nil {
+			return nil, err
+		}
+		if kp.State == StateDestroyed {
+			return kp, nil // destroyed meanwhile by another request
+		}
 	}
-	kp.State, kp.DestroyedAt, kp.UpdatedAt = StateDestroyed, &now, now
-	return kp, nil
 }
 
 func nonNil(s []string) []string {

@@ -145,15 +145,26 @@ func (db *DB) SetKeypairState(ctx context.Context, id, state string, at time.Tim
 }
 
 // DestroyKeypair marks the keypair destroyed and erases the key's locator
-// and wrapped blob; the backend name stays for the record. Destroying a
-// destroyed keypair again keeps the first destruction time.
-func (db *DB) DestroyKeypair(ctx context.Context, id string, at time.Time, ev *audit.Event) error {
+// and wrapped blob; the backend name stays for the record. It applies only
+// while the keypair is at generation with handle h, the key the caller has
+// destroyed: store.ErrConflict if it has moved on (a rotation made a new
+// key, which the caller must destroy too). Destroying a destroyed keypair
+// again succeeds and keeps the first destruction time.
+func (db *DB) DestroyKeypair(ctx context.Context, id string, generation int, h keys.Handle, at time.Time, ev *audit.Event) error {
+	cond, args := handleIs(h)
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.d.rebind(`UPDATE keypairs SET state = ?, updated_at = ?,
 			destroyed_at = COALESCE(destroyed_at, ?), handle_uri = '', handle_kek = '', handle_blob = NULL
-			WHERE id = ?`), keypair.StateDestroyed, micros(at), micros(at), id)
+			WHERE id = ? AND (state = ? OR (generation = ? AND `+cond+`))`),
+			append([]any{keypair.StateDestroyed, micros(at), micros(at), id, keypair.StateDestroyed, generation}, args...)...)
 		if err := db.affected(res, err, "keypair %s", id); err != nil {
-			return err
+			if !isNotFound(err) {
+				return err
+			}
+			if err := db.keypairExists(ctx, tx, id); err != nil {
+				return err
+			}
+			return fmt.Errorf("keypair %s is no longer at generation %d with the key destroyed: %w", id, generation, store.ErrConflict)
 		}
 		return db.appendEvent(ctx, tx, ev)
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/signet-project/signet/internal/auth"
 	"github.com/signet-project/signet/internal/journal"
 	"github.com/signet-project/signet/internal/keypair"
+	"github.com/signet-project/signet/internal/keys"
 	"github.com/signet-project/signet/internal/server"
 )
 
@@ -35,7 +36,7 @@ func testChainContinuity(t *testing.T, s server.Store) {
 	cert := &auth.ClientCert{ID: "c1", UserID: "u-alice", Serial: "01", Fingerprint: fp, NotAfter: at(9), CreatedAt: at(5)}
 	must(t, s.CreateClientCert(ctx, cert, ev("CreateCert")))
 	must(t, s.RevokeClientCert(ctx, "c1", at(5), ev("RevokeCert")))
-	must(t, s.DestroyKeypair(ctx, kp.ID, at(6), ev("Delete")))
+	must(t, s.DestroyKeypair(ctx, kp.ID, kp.Generation, kp.Handle, at(6), ev("Delete")))
 	must(t, s.WriteBatch(ctx, []journal.Entry{{Events: []*audit.Event{ev("Sign")}}}))
 
 	for i, e := range evs {
@@ -57,7 +58,7 @@ func testFailedMutationNotAudited(t *testing.T, s server.Store) {
 	ctx := t.Context()
 	must(t, s.CreateKeypair(ctx, newKeypair(1, "k"), event(1, "Generate", "kp-0001")))
 	_ = s.SetKeypairState(ctx, "missing", keypair.StateSuspended, at(2), event(2, "Suspend", "missing"))
-	_ = s.DestroyKeypair(ctx, "missing", at(2), event(3, "Delete", "missing"))
+	_ = s.DestroyKeypair(ctx, "missing", 1, keys.Handle{}, at(2), event(3, "Delete", "missing"))
 	_ = s.RevokeToken(ctx, "missing", at(2), event(4, "Revoke", "missing"))
 	_ = s.CreateUser(ctx, newUser("u-1", "a"), event(5, "Create", "u-1"))
 	_ = s.CreateUser(ctx, newUser("u-2", "a"), event(6, "Create", "u-2")) // name taken

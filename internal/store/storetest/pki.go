@@ -197,7 +197,7 @@ func testProfiles(t *testing.T, s server.Store) {
 	ids, err := p.ExpiredKeypairs(ctx, at(10), 10)
 	must(t, err)
 	same(t, "expired", ids, []string{gone.ID, live.ID})
-	must(t, s.DestroyKeypair(ctx, gone.ID, at(11), nil))
+	must(t, s.DestroyKeypair(ctx, gone.ID, gone.Generation, gone.Handle, at(11), nil))
 	ids, _ = p.ExpiredKeypairs(ctx, at(10), 10)
 	same(t, "expired after destroy", ids, []string{live.ID})
 	if n := auditCount(t, s); n != 3 {

@@ -196,7 +196,7 @@ func testWriteBatchKeypairState(t *testing.T, s server.Store) {
 	refused.Status, refused.Signature, refused.ErrorCode = siglog.StatusDenied, nil, "keypair_suspended"
 	must(t, s.WriteBatch(ctx, []journal.Entry{{Signature: refused}}))
 
-	must(t, s.DestroyKeypair(ctx, kp.ID, at(7), nil))
+	must(t, s.DestroyKeypair(ctx, kp.ID, kp.Generation, kp.Handle, at(7), nil))
 	err = s.WriteBatch(ctx, []journal.Entry{{Signature: sig(8, 3)}})
 	wantErr(t, "signature of a deleted keypair", err, journal.ErrKeyInactive)
 
