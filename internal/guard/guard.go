@@ -40,7 +40,14 @@ func (g *Guard) Check(ctx context.Context, p policy.Principal, req policy.Reques
 // Decide is Check that also returns the decision, for callers that need
 // more than allow or deny (Decision.Counts).
 func (g *Guard) Decide(ctx context.Context, p policy.Principal, req policy.Request, t Target) (policy.Decision, error) {
-	d := policy.Authorize(p, req, g.Now())
+	return g.DecideAt(ctx, p, req, t, g.Now())
+}
+
+// DecideAt is Decide at the time now, for callers that record what they
+// decided with that same time (a signature and whether it counts toward a
+// release).
+func (g *Guard) DecideAt(ctx context.Context, p policy.Principal, req policy.Request, t Target, now time.Time) (policy.Decision, error) {
+	d := policy.Authorize(p, req, now)
 	if d.Allow {
 		return d, nil
 	}

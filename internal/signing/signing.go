@@ -97,9 +97,14 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 			s.Observe(r.SigAlg, outcome, time.Since(start))
 		}
 	}()
+	// One time for the decision and the records: whether a signature counts
+	// toward a release is decided at now, so it is recorded (and its
+	// reservation checked against the window) at now too, however long the
+	// claim and the key backend take.
+	now := s.Guard.Now().UTC().Truncate(time.Microsecond)
 	var alg sigalg.Alg
 	var counted *release.Release
-	alg, kp, counted, err = s.check(ctx, p, r)
+	alg, kp, counted, err = s.check(ctx, p, r, now)
 	if err != nil {
 		if e := errs.As(err); e.Status == http.StatusForbidden {
 			outcome = siglog.StatusDenied
@@ -123,7 +128,6 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 	if err != nil {
 		return nil, nil, s.refuse(ctx, p, r, kp, outcome, s.rotatedOr(ctx, kp, err))
 	}
-	now := s.Guard.Now().UTC().Truncate(time.Microsecond)
 	opts := alg.SignerOpts()
 	entries := make([]journal.Entry, len(r.Items))
 	res = make([]Result, len(r.Items))
@@ -195,11 +199,12 @@ func (s *Service) stamp(ctx context.Context, alg sigalg.Alg, sig []byte) ([]byte
 	return tok, url, nil
 }
 
-// check validates the request and authorizes it. kp is returned whenever it
-// was found, so refusals can name it; counted is the release whose budget
-// the request counts toward, if any: the reservation is made when the
-// records are committed (journal.Entry.Reserve), in their transaction.
-func (s *Service) check(ctx context.Context, p policy.Principal, r Request) (alg sigalg.Alg, kp *keypair.Keypair, counted *release.Release, err error) {
+// check validates the request and authorizes it at now. kp is returned
+// whenever it was found, so refusals can name it; counted is the release
+// whose budget the request counts toward at now, if any: the reservation
+// is made when the records are committed (journal.Entry.Reserve), in their
+// transaction.
+func (s *Service) check(ctx context.Context, p policy.Principal, r Request, now time.Time) (alg sigalg.Alg, kp *keypair.Keypair, counted *release.Release, err error) {
 	if alg, err = sigalg.Parse(r.SigAlg); err != nil {
 		return alg, nil, nil, err
 	}
@@ -227,12 +232,12 @@ func (s *Service) check(ctx context.Context, p policy.Principal, r Request) (alg
 	if string(kp.Algorithm.Type) != string(alg.Key) {
 		return alg, kp, nil, errs.BadRequest("sig_alg_mismatch", "%s needs an %s key; keypair %s is %s", alg.Name, alg.Key, kp.Alias, kp.Algorithm.Type)
 	}
-	rel, facts, err := s.release(ctx, p, kp)
+	rel, facts, err := s.release(ctx, p, kp, now)
 	if err != nil {
 		return alg, kp, nil, err
 	}
 	t := guard.Target{Type: "Keypair", Action: "Sign", ID: kp.ID, Name: kp.Alias}
-	d, err := s.Guard.Decide(ctx, p, policy.Request{Action: policy.Sign, Keypair: kp.Facts(), Release: facts}, t)
+	d, err := s.Guard.DecideAt(ctx, p, policy.Request{Action: policy.Sign, Keypair: kp.Facts(), Release: facts}, t, now)
 	if err != nil {
 		return alg, kp, nil, err
 	}
@@ -253,12 +258,12 @@ func (s *Service) exhausted(ctx context.Context, p policy.Principal, kp *keypair
 	return s.Guard.Deny(ctx, p, t, e)
 }
 
-// release finds the live release holding kp and the facts policy needs.
-func (s *Service) release(ctx context.Context, p policy.Principal, kp *keypair.Keypair) (*release.Release, *policy.Release, error) {
+// release finds the live release holding kp at now and the facts policy
+// needs.
+func (s *Service) release(ctx context.Context, p policy.Principal, kp *keypair.Keypair, now time.Time) (*release.Release, *policy.Release, error) {
 	if s.Releases == nil {
 		return nil, nil, nil
 	}
-	now := s.Guard.Now()
 	rel, err := s.Releases.LiveReleaseFor(ctx, kp.ID, now)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, nil
