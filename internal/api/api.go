@@ -113,6 +113,7 @@ func (a *API) Handler() http.Handler {
 // wrap authenticates (where the route needs it), runs the handler and
 // renders its error.
 func (a *API) wrap(rt Route) http.Handler {
+	params := pathParams(rt.Path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
@@ -130,6 +131,9 @@ func (a *API) wrap(rt Route) http.Handler {
 		}
 		if err == nil {
 			err = checkQuery(rt, r.URL.Query())
+		}
+		if err == nil {
+			err = checkText(r, params)
 		}
 		if err == nil {
 			err = rt.handle(sw, r, p)

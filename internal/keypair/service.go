@@ -12,6 +12,7 @@ import (
 	"github.com/signet-project/signet/internal/errs"
 	"github.com/signet-project/signet/internal/guard"
 	"github.com/signet-project/signet/internal/keys"
+	"github.com/signet-project/signet/internal/label"
 	"github.com/signet-project/signet/internal/policy"
 	"github.com/signet-project/signet/internal/store"
 )
@@ -35,8 +36,13 @@ func target(action string, kp *Keypair) guard.Target {
 	return guard.Target{Type: "Keypair", Action: action, ID: kp.ID, Name: kp.Alias}
 }
 
-// Get finds a keypair by id or alias, with a 404 error if there is none.
+// Get finds a keypair by id or alias, with a 404 error if there is none,
+// and a 400 invalid_ref if ref cannot be one (control characters, bytes
+// that are not UTF-8), which is never looked up.
 func (s *Service) Get(ctx context.Context, ref string) (*Keypair, error) {
+	if !label.IsClean(ref, label.MaxRef) {
+		return nil, errs.BadRequest("invalid_ref", "a keypair is named by its id or alias: UTF-8 text without control characters, at most %d bytes", label.MaxRef)
+	}
 	kp, err := s.Store.GetKeypair(ctx, ref)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errs.NotFound("keypair_not_found", "no keypair with id or alias %q", ref)

@@ -10,10 +10,14 @@ import (
 	"unicode/utf8"
 )
 
-// Bounds of what a signing request says about itself.
+// Bounds of what a signing request says about itself, of a reference to
+// a resource (an id, alias or name in a path, a query or a body) and of
+// free text that may span lines (a release note, an approval comment).
 const (
 	MaxTool     = 200
 	MaxFileName = 1024
+	MaxRef      = 1024
+	MaxText     = 64 << 10
 )
 
 // Clean drops control characters and invalid bytes from s and cuts it to
@@ -36,4 +40,13 @@ func Clean(s string, most int) string {
 // at most most bytes long.
 func IsClean(s string, most int) bool {
 	return len(s) <= most && utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
+}
+
+// IsCleanText is IsClean for text that may span lines: newlines and tabs
+// pass, every other control character (NUL, carriage return, escape) does
+// not.
+func IsCleanText(s string, most int) bool {
+	return len(s) <= most && utf8.ValidString(s) && strings.IndexFunc(s, func(c rune) bool {
+		return unicode.IsControl(c) && c != '\n' && c != '\t'
+	}) < 0
 }

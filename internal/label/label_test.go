@@ -25,3 +25,22 @@ func TestClean(t *testing.T) {
 		t.Error("IsClean took unclean text")
 	}
 }
+
+func TestIsCleanText(t *testing.T) {
+	for s, want := range map[string]bool{
+		"two\nlines\tand a tab": true,
+		"é":                     true,
+		"nul\x00":               false,
+		"cr\r\n":                false,
+		"esc\x1b[2J":            false,
+		"bad \xff byte":         false,
+		"\u0085":                false, // NEL, a C1 control
+	} {
+		if got := IsCleanText(s, MaxText); got != want {
+			t.Errorf("IsCleanText(%q) = %v, want %v", s, got, want)
+		}
+	}
+	if IsCleanText(strings.Repeat("a", 11), 10) {
+		t.Error("IsCleanText took text over its bound")
+	}
+}

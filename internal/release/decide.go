@@ -8,6 +8,7 @@ import (
 
 	"github.com/signet-project/signet/internal/audit"
 	"github.com/signet-project/signet/internal/errs"
+	"github.com/signet-project/signet/internal/label"
 	"github.com/signet-project/signet/internal/policy"
 	"github.com/signet-project/signet/internal/store"
 )
@@ -20,6 +21,9 @@ func (s *Service) Decide(ctx context.Context, p policy.Principal, id string, app
 	action, decision := "Reject", "reject"
 	if approve {
 		action, decision = "Approve", "approve"
+	}
+	if !label.IsCleanText(comment, label.MaxText) {
+		return nil, errs.BadRequest("invalid_comment", "comment must be UTF-8 text without control characters but newlines and tabs, at most %d bytes", label.MaxText)
 	}
 	return s.change(ctx, id, func(r *Release) (Edit, error) {
 		t := target(action, r)

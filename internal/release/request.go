@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/signet-project/signet/internal/errs"
+	"github.com/signet-project/signet/internal/label"
 )
 
 // CreateRequest is the body of a release creation.
@@ -40,10 +41,22 @@ type UpdateRequest struct {
 // MaxWindow is the longest release window.
 const MaxWindow = 366 * 24 * time.Hour
 
+// Bounds of a release's text.
+const (
+	MaxName    = 200
+	MaxVersion = 200
+)
+
 func (r *CreateRequest) normalize() error {
 	r.Name = strings.TrimSpace(r.Name)
-	if r.Name == "" || len(r.Name) > 200 {
-		return errs.BadRequest("invalid_name", "a release needs a name of 1 to 200 characters")
+	if err := checkName(r.Name); err != nil {
+		return err
+	}
+	if err := checkText(r.Version, r.Note); err != nil {
+		return err
+	}
+	if err := checkRefs("team", []string{r.Team}); err != nil {
+		return err
 	}
 	if r.Category == "" {
 		r.Category = CategoryStandard
@@ -70,6 +83,39 @@ func checkWindow(start, end time.Time, max int) error {
 		return errs.BadRequest("invalid_window", "a release window lasts at most 366 days")
 	case max < 1 || max > 10_000_000:
 		return errs.BadRequest("invalid_max_signatures", "max_signatures must be from 1 to 10000000, got %d", max)
+	}
+	return nil
+}
+
+// checkName refuses a name that is empty, too long or not plain text.
+func checkName(name string) error {
+	if name == "" || !label.IsClean(name, MaxName) {
+		return errs.BadRequest("invalid_name", "a release needs a name of 1 to %d bytes of UTF-8 text without control characters", MaxName)
+	}
+	return nil
+}
+
+// checkText refuses a version or note that is not plain text: bytes that
+// are not UTF-8, or control characters (a note may span lines). A store
+// may refuse them (PostgreSQL refuses NUL in text) or keep them, and a
+// terminal or an export would show them.
+func checkText(version, note string) error {
+	if !label.IsClean(version, MaxVersion) {
+		return errs.BadRequest("invalid_version", "version must be UTF-8 text without control characters, at most %d bytes", MaxVersion)
+	}
+	if !label.IsCleanText(note, label.MaxText) {
+		return errs.BadRequest("invalid_note", "note must be UTF-8 text without control characters but newlines and tabs, at most %d bytes", label.MaxText)
+	}
+	return nil
+}
+
+// checkRefs refuses a keypair or participant reference that no id, alias
+// or name can be, before it is looked up.
+func checkRefs(field string, refs []string) error {
+	for _, ref := range refs {
+		if !label.IsClean(ref, label.MaxRef) {
+			return errs.BadRequest("invalid_"+field, "%s are ids or names: UTF-8 text without control characters, at most %d bytes", field, label.MaxRef)
+		}
 	}
 	return nil
 }

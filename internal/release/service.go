@@ -124,6 +124,9 @@ func (s *Service) keypairs(ctx context.Context, p policy.Principal, r *Release, 
 	if len(refs) == 0 {
 		return nil, errs.BadRequest("invalid_keypairs", "a release needs at least one keypair")
 	}
+	if err := checkRefs("keypairs", refs); err != nil {
+		return nil, err
+	}
 	typ := r.Type
 	var ids []string
 	for _, ref := range refs {
@@ -154,6 +157,9 @@ func (s *Service) keypairs(ctx context.Context, p policy.Principal, r *Release, 
 }
 
 func (s *Service) users(ctx context.Context, refs []string) ([]string, error) {
+	if err := checkRefs("participants", refs); err != nil {
+		return nil, err
+	}
 	var ids []string
 	for _, ref := range refs {
 		u, err := s.Users.GetUser(ctx, ref)

@@ -77,14 +77,22 @@ func (s *Service) apply(ctx context.Context, p policy.Principal, r *Release, u U
 			*dst = *v
 		}
 	}
-	if u.Name != nil && (strings.TrimSpace(*u.Name) == "" || len(*u.Name) > 200) {
-		return errs.BadRequest("invalid_name", "a release needs a name of 1 to 200 characters")
+	if u.Name != nil {
+		if err := checkName(strings.TrimSpace(*u.Name)); err != nil {
+			return err
+		}
 	}
 	set(&r.Name, u.Name)
 	r.Name = strings.TrimSpace(r.Name)
 	set(&r.Version, u.Version)
 	set(&r.Note, u.Note)
+	if err := checkText(r.Version, r.Note); err != nil {
+		return err
+	}
 	set(&r.Team, u.Team)
+	if err := checkRefs("team", []string{r.Team}); err != nil {
+		return err
+	}
 	if u.Start != nil {
 		r.Start = u.Start.UTC().Truncate(time.Microsecond)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/signet-project/signet/internal/guard"
 	"github.com/signet-project/signet/internal/journal"
 	"github.com/signet-project/signet/internal/keypair"
+	"github.com/signet-project/signet/internal/label"
 	"github.com/signet-project/signet/internal/policy"
 	"github.com/signet-project/signet/internal/release"
 	"github.com/signet-project/signet/internal/request"
@@ -309,10 +310,16 @@ func commitError(ctx context.Context, err error, msg string) error {
 	return errs.Wrap(err, http.StatusServiceUnavailable, "audit_unavailable", "%s", msg)
 }
 
+// record makes the signature-log record of one item of r. What the caller
+// said (the keypair ref of a request that found none, the tool and file
+// name of one refused for them) is recorded cleaned: a record must be
+// writable on every store, or a refusal would fail its whole group-commit
+// batch (PostgreSQL refuses NUL in text).
 func (s *Service) record(ctx context.Context, p policy.Principal, r Request, kp *keypair.Keypair, alg sigalg.Alg, it Item, now time.Time) *siglog.Record {
 	rec := &siglog.Record{ID: uuid.Must(uuid.NewV7()).String(), Time: now, UserID: p.UserID, UserName: p.Name,
 		Algorithm: alg.Name, DigestAlg: sigalg.HashName(alg.Hash), Digest: it.Input,
-		ClientIP: request.MetaFrom(ctx).ClientIP, Tool: r.Tool, FileName: it.FileName, FileSize: it.FileSize}
+		ClientIP: request.MetaFrom(ctx).ClientIP, Tool: label.Clean(r.Tool, label.MaxTool),
+		FileName: label.Clean(it.FileName, label.MaxFileName), FileSize: it.FileSize}
 	if alg.Pure {
 		rec.Digest = nil // a message, not a digest: keep the log small
 	}
@@ -320,7 +327,7 @@ func (s *Service) record(ctx context.Context, p policy.Principal, r Request, kp 
 		rec.KeypairID, rec.KeypairAlias, rec.Generation = kp.ID, kp.Alias, kp.Generation
 		rec.KeyType, rec.Category = kp.Type, kp.Category
 	} else {
-		rec.KeypairAlias = r.Keypair
+		rec.KeypairAlias = label.Clean(r.Keypair, label.MaxRef)
 	}
 	return rec
 }
