@@ -95,6 +95,9 @@ func (s *Service) Create(ctx context.Context, p policy.Principal, req CreateRequ
 		if errors.Is(err, store.ErrConflict) {
 			return nil, errs.Conflict("keypair_in_live_release", "a keypair of this release is already in another live release")
 		}
+		if errors.Is(err, store.ErrRetry) {
+			return nil, errs.Conflict("release_conflict", "another release was claiming these keypairs at the same time: retry")
+		}
 		return nil, errs.Internal(err)
 	}
 	if r.Status == StatusPending && s.Notify != nil {

@@ -12,4 +12,8 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict is returned when a unique constraint is violated.
 	ErrConflict = errors.New("store: conflict")
+	// ErrRetry is returned when the database aborted a transaction in
+	// favour of a concurrent one (a deadlock, a serialization failure):
+	// nothing was written, and the same change may be tried again.
+	ErrRetry = errors.New("store: aborted for a concurrent transaction; retry")
 )

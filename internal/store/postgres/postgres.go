@@ -65,7 +65,8 @@ func Open(ctx context.Context, dsn string) (*sqlstore.DB, error) {
 	return sqlstore.New(ctx, db, db, Dialect())
 }
 
-// classify maps PostgreSQL constraint errors to the store sentinels.
+// classify maps PostgreSQL constraint errors, and the aborts of a
+// transaction in favour of another, to the store sentinels.
 func classify(err error) error {
 	var e *pgconn.PgError
 	if !errors.As(err, &e) {
@@ -76,6 +77,8 @@ func classify(err error) error {
 		return store.ErrConflict
 	case "23503": // foreign_key_violation
 		return store.ErrNotFound
+	case "40P01", "40001": // deadlock_detected, serialization_failure
+		return store.ErrRetry
 	}
 	return nil
 }

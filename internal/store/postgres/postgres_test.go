@@ -2,17 +2,21 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/signet-project/signet/internal/audit"
 	"github.com/signet-project/signet/internal/journal"
 	"github.com/signet-project/signet/internal/keypair"
 	"github.com/signet-project/signet/internal/server"
 	"github.com/signet-project/signet/internal/siglog"
+	"github.com/signet-project/signet/internal/store"
 	"github.com/signet-project/signet/internal/store/migrations"
 	"github.com/signet-project/signet/internal/store/pgtest"
 	"github.com/signet-project/signet/internal/store/postgres"
@@ -140,5 +144,23 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "newer") {
 		t.Fatalf("Open: %v; want an error about a newer schema", err)
+	}
+}
+
+// TestClassify: the errors PostgreSQL answers map to the store sentinels; a
+// transaction aborted for a concurrent one (a deadlock, a serialization
+// failure) is store.ErrRetry, which callers retry or answer 409.
+func TestClassify(t *testing.T) {
+	classify := postgres.Dialect().Classify
+	for code, want := range map[string]error{
+		"23505": store.ErrConflict,
+		"23503": store.ErrNotFound,
+		"40P01": store.ErrRetry,
+		"40001": store.ErrRetry,
+		"22021": nil,
+	} {
+		if got := classify(&pgconn.PgError{Code: code}); !errors.Is(got, want) || (want == nil && got != nil) {
+			t.Errorf("SQLSTATE %s: %v, want %v", code, got, want)
+		}
 	}
 }

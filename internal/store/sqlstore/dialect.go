@@ -15,7 +15,8 @@ type Dialect struct {
 	Numbered bool
 	// Classify returns store.ErrConflict for a unique-constraint violation,
 	// store.ErrNotFound for a foreign-key violation (the row referred to does
-	// not exist) and nil for any other error.
+	// not exist), store.ErrRetry for a transaction aborted in favour of a
+	// concurrent one (a deadlock) and nil for any other error.
 	Classify func(err error) error
 	// LockHead reads the audit chain head (seq, hash) and holds the chain
 	// lock until the transaction ends. On SQLite the transaction already

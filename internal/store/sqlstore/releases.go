@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,18 +93,24 @@ func (db *DB) CreateRelease(ctx context.Context, r *release.Release, ev *audit.E
 	})
 }
 
-// claimKeypairs rewrites the release's keypair rows. Rows of other releases
-// whose window ended by now are freed first; a keypair still live elsewhere
-// violates the unique index: store.ErrConflict.
+// claimKeypairs rewrites the release's keypair rows. They are live (hold
+// the keypair) while the release is pending or approved and its window
+// has not ended by now: a finished release claims nothing, so editing its
+// name or note never takes back a keypair that has moved into a new
+// release. Rows of other releases whose window ended by now are freed
+// first; a keypair still live elsewhere violates the unique index:
+// store.ErrConflict. Keypairs are claimed in id order, so two releases
+// claiming the same keypairs wait for each other instead of deadlocking
+// (PostgreSQL: each holds the index entry the other waits for).
 func (db *DB) claimKeypairs(ctx context.Context, tx *sql.Tx, r *release.Release, now time.Time) error {
 	live := 0
-	if r.Status == release.StatusPending || r.Status == release.StatusApproved {
+	if (r.Status == release.StatusPending || r.Status == release.StatusApproved) && r.End.After(now) {
 		live = 1
 	}
 	if _, err := tx.ExecContext(ctx, db.d.rebind(`DELETE FROM release_keypairs WHERE release_id = ?`), r.ID); err != nil {
 		return db.wrap(err, "release %s keypairs", r.ID)
 	}
-	for _, kp := range r.Keypairs {
+	for _, kp := range slices.Sorted(slices.Values(r.Keypairs)) {
 		if _, err := tx.ExecContext(ctx, db.d.rebind(`UPDATE release_keypairs SET live = 0
 			WHERE keypair_id = ? AND live = 1 AND end_at <= ?`), kp, micros(now)); err != nil {
 			return db.wrap(err, "release %s keypair %s", r.ID, kp)

@@ -60,6 +60,10 @@ func (db *DB) UpdateRelease(ctx context.Context, r *release.Release, e release.E
 		}
 		return nil
 	})
+	if errors.Is(err, store.ErrRetry) {
+		// Aborted for a concurrent change: as stale, read again and retry.
+		return fmt.Errorf("release %s: %w (%w)", r.ID, release.ErrStale, err)
+	}
 	if err == nil {
 		r.Revision++
 	}

@@ -240,3 +240,65 @@ func testReleaseJournalReserve(t *testing.T, s server.Store) {
 		t.Fatalf("%d audit records, want 5 (request, two signing batches, edit, close)", n)
 	}
 }
+
+// testReleaseFinishedEdit: a release whose window has ended no longer holds
+// its keypairs: once one has moved into a new live release, the finished
+// release's name and note can still be edited (it does not take the
+// keypair back), and the keypair stays in the new release.
+func testReleaseFinishedEdit(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	old := newRelease("rel-old", "kp-moved")
+	old.Status, old.End = release.StatusApproved, at(10)
+	must(t, s.CreateRelease(ctx, old, nil))
+	next := newRelease("rel-next", "kp-moved")
+	next.Start, next.End, next.CreatedAt, next.UpdatedAt = at(20), at(3600), at(20), at(20)
+	must(t, s.CreateRelease(ctx, next, nil))
+
+	got, err := s.GetRelease(ctx, old.ID)
+	must(t, err)
+	got.Name, got.Note, got.UpdatedAt = "renamed", "after the fact", at(30)
+	must(t, s.UpdateRelease(ctx, got, release.Edit{}))
+	live, err := s.LiveReleaseFor(ctx, "kp-moved", at(30))
+	must(t, err)
+	same(t, "live release of the moved keypair", live.ID, next.ID)
+
+	// Moving the end of a finished release into the future makes it live
+	// again, which the keypair's other live release forbids.
+	got, err = s.GetRelease(ctx, old.ID)
+	must(t, err)
+	got.End, got.UpdatedAt = at(7200), at(31)
+	wantErr(t, "reopening a release whose keypair moved on", s.UpdateRelease(ctx, got, release.Edit{}), errConflict)
+}
+
+// testReleaseClaimOrder: two releases claiming the same keypairs, listed in
+// opposite orders, at once: one gets them and the other store.ErrConflict,
+// never a deadlock (PostgreSQL) or another error.
+func testReleaseClaimOrder(t *testing.T, s server.Store) {
+	ctx := t.Context()
+	for i := range 20 {
+		a, b := fmt.Sprintf("kp-a%02d", i), fmt.Sprintf("kp-b%02d", i)
+		rs := []*release.Release{newRelease(fmt.Sprintf("rel-x%02d", i), a, b), newRelease(fmt.Sprintf("rel-y%02d", i), b, a)}
+		var wg sync.WaitGroup
+		errs := make([]error, len(rs))
+		for j, r := range rs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[j] = s.CreateRelease(ctx, r, event(1000*i+j, "Request", r.ID))
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, errConflict):
+				t.Fatalf("round %d: %v, want nil or store.ErrConflict", i, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d releases got the keypairs (%v), want 1", i, won, errs)
+		}
+	}
+}

@@ -71,6 +71,8 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"ReleaseConcurrentDecisions", testReleaseConcurrentDecisions},
 		{"ReleaseSettings", testReleaseSettings},
 		{"ReleaseJournalReserve", testReleaseJournalReserve},
+		{"ReleaseFinishedEdit", testReleaseFinishedEdit},
+		{"ReleaseClaimOrder", testReleaseClaimOrder},
 		{"SettingsPartial", testSettingsPartial},
 		{"SettingsConcurrent", testSettingsConcurrent},
 	}
