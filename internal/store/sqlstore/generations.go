@@ -58,40 +58,48 @@ func (db *DB) ClaimGeneration(ctx context.Context, id string, generation int) (b
 	return n == 1, db.wrap(err, "keypair %s: claiming generation %d", id, generation)
 }
 
-// Generations lists the retired generations and then the current one.
+// Generations lists the retired generations and then the current one, in
+// one statement: one snapshot on both databases, so a rotation committed
+// meanwhile cannot take generation g out of the retired rows before the
+// keypair row shows g+1 as current.
 func (db *DB) Generations(ctx context.Context, id string) ([]keypair.Generation, error) {
-	rows, err := db.r.QueryContext(ctx, db.d.rebind(`SELECT generation, public_key, created_at, retired_at
-		FROM keypair_generations WHERE keypair_id = ? ORDER BY generation`), id)
+	rows, err := db.r.QueryContext(ctx, db.d.rebind(`SELECT generation, public_key, created_at, retired_at, 0 AS is_current
+		FROM keypair_generations WHERE keypair_id = ?
+		UNION ALL
+		SELECT generation, public_key, CASE WHEN rotated_at <> 0 THEN rotated_at ELSE created_at END, 0, 1
+		FROM keypairs WHERE id = ?
+		ORDER BY is_current, generation`), id, id)
 	if err != nil {
 		return nil, db.wrap(err, "keypair %s generations", id)
 	}
 	defer rows.Close()
 	var out []keypair.Generation
+	found := false
 	for rows.Next() {
 		var g keypair.Generation
 		var made, retired int64
-		if err := rows.Scan(&g.Generation, bytesCol{&g.PublicKey}, &made, &retired); err != nil {
+		var current int
+		if err := rows.Scan(&g.Generation, bytesCol{&g.PublicKey}, &made, &retired, &current); err != nil {
 			return nil, db.wrap(err, "keypair %s generations", id)
 		}
-		r := fromMicros(retired)
-		g.RetiredAt = &r
 		if made != 0 {
 			g.CreatedAt = fromMicros(made)
+		}
+		if current == 1 {
+			found = true
+		} else {
+			r := fromMicros(retired)
+			g.RetiredAt = &r
 		}
 		out = append(out, g)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, db.wrap(err, "keypair %s generations", id)
 	}
-	kp, err := db.GetKeypair(ctx, id)
-	if err != nil {
-		return nil, err
+	if !found {
+		return nil, fmt.Errorf("keypair %q: %w", id, store.ErrNotFound)
 	}
-	cur := keypair.Generation{Generation: kp.Generation, PublicKey: kp.PublicKey, CreatedAt: kp.RotatedAt}
-	if cur.CreatedAt.IsZero() {
-		cur.CreatedAt = kp.CreatedAt
-	}
-	return append(out, cur), nil
+	return out, nil
 }
 
 // TryLease takes the lease if it is free, expired or already holder's.

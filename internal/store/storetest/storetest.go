@@ -36,6 +36,8 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"KeypairState", testKeypairState},
 		{"KeypairDestroy", testKeypairDestroy},
 		{"KeyHandle", testKeyHandle},
+		{"Generations", testGenerations},
+		{"GenerationsDuringRotation", testGenerationsDuringRotation},
 		{"Users", testUsers},
 		{"Tokens", testTokens},
 		{"TokenRevokeTouch", testTokenRevokeTouch},
