@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/signet-project/signet/internal/audit"
 	"github.com/signet-project/signet/internal/errs"
 	"github.com/signet-project/signet/internal/guard"
@@ -81,8 +82,12 @@ func (a *API) listSignatures(w http.ResponseWriter, r *http.Request, p policy.Pr
 	if err != nil {
 		return err
 	}
-	if err := errors.Join(idParams(q, "after", "release"),
+	if err := errors.Join(idParams(q, "release"),
 		oneOf(q, "status", siglog.StatusSigned, siglog.StatusDenied, siglog.StatusFailed)); err != nil {
+		return err
+	}
+	afterSeq, afterID, err := signatureCursor(q.Get("after"))
+	if err != nil {
 		return err
 	}
 	user, err := a.userID(r.Context(), "user", q.Get("user"))
@@ -94,16 +99,19 @@ func (a *API) listSignatures(w http.ResponseWriter, r *http.Request, p policy.Pr
 		return err
 	}
 	f := siglog.Filter{From: from, To: to, UserID: user, KeypairID: kpID,
-		Status: q.Get("status"), ReleaseID: q.Get("release"), After: q.Get("after"), Limit: limit}
+		Status: q.Get("status"), ReleaseID: q.Get("release"), AfterSeq: afterSeq, After: afterID, Limit: limit}
 	if format != "" {
 		return exportLog(w, "signatures", format, signatureHeader, signatureRow, func(after string) ([]*siglog.Record, string, error) {
-			f.After, f.Limit = after, exportPage
+			f.AfterSeq, f.After, f.Limit = 0, "", exportPage
+			if after != "" {
+				f.AfterSeq, f.After, _ = signatureCursor(after)
+			}
 			recs, err := a.Logs.ListSignatures(r.Context(), f)
 			if len(recs) == 0 {
 				return nil, "", err
 			}
-			return recs, recs[len(recs)-1].ID, err
-		}, f.After, a.exportFailed(r))
+			return recs, strconv.FormatInt(recs[len(recs)-1].Seq, 10), err
+		}, q.Get("after"), a.exportFailed(r))
 	}
 	recs, err := a.Logs.ListSignatures(r.Context(), f)
 	if err != nil {
@@ -114,10 +122,27 @@ func (a *API) listSignatures(w http.ResponseWriter, r *http.Request, p policy.Pr
 		out.Records = []*siglog.Record{}
 	}
 	if len(recs) == limit {
-		out.Next = recs[len(recs)-1].ID
+		out.Next = strconv.FormatInt(recs[len(recs)-1].Seq, 10)
 	}
 	renderJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// signatureCursor reads the "after" of a signature-log page: the seq of
+// the last record read (the "next" of the previous page), or the id of a
+// record, the cursor before records had a seq; either continues after that
+// record in commit order.
+func signatureCursor(s string) (seq int64, id string, err error) {
+	if s == "" {
+		return 0, "", nil
+	}
+	if n, perr := strconv.ParseInt(s, 10, 64); perr == nil && n >= 0 {
+		return n, "", nil
+	}
+	if _, perr := uuid.Parse(s); perr == nil {
+		return 0, s, nil
+	}
+	return 0, "", errs.BadRequest("invalid_after", "after must be the \"next\" value of the previous page, got %q", s)
 }
 
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request, p policy.Principal) error {
@@ -179,14 +204,14 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request, p policy.Princip
 
 var signatureHeader = []string{"id", "time", "status", "error_code", "user_id", "user_name", "keypair_id", "keypair_alias",
 	"generation", "key_type", "algorithm", "category", "digest_alg", "digest", "signature", "release_id",
-	"client_ip", "tool", "file_name", "file_size", "timestamp_url"}
+	"client_ip", "tool", "file_name", "file_size", "timestamp_url", "seq"}
 
 func signatureRow(s *siglog.Record) []string {
 	b64 := base64.StdEncoding.EncodeToString
 	return []string{s.ID, s.Time.UTC().Format(time.RFC3339Nano), s.Status, s.ErrorCode, s.UserID, s.UserName,
 		s.KeypairID, s.KeypairAlias, strconv.Itoa(s.Generation), s.KeyType, s.Algorithm, s.Category, s.DigestAlg,
 		b64(s.Digest), b64(s.Signature), s.ReleaseID, s.ClientIP, csvSafe(s.Tool), csvSafe(s.FileName),
-		strconv.FormatInt(s.FileSize, 10), s.TimestampURL}
+		strconv.FormatInt(s.FileSize, 10), s.TimestampURL, strconv.FormatInt(s.Seq, 10)}
 }
 
 var auditHeader = []string{"seq", "id", "time", "actor_id", "actor_name", "type", "action", "resource_id",

@@ -16,6 +16,7 @@ const (
 // Record is one signing request and its outcome.
 type Record struct {
 	ID           string    `json:"id"`
+	Seq          int64     `json:"seq"` // commit order, from 1, set by the store: the order the log is listed and paged in
 	Time         time.Time `json:"time"`
 	Status       string    `json:"status"`
 	ErrorCode    string    `json:"error_code,omitempty"`
@@ -45,7 +46,8 @@ type Filter struct {
 	KeypairID string
 	Status    string
 	ReleaseID string
-	After     string // cursor: records whose id sorts after this one
+	AfterSeq  int64  // cursor: records committed after the one with this seq
+	After     string // cursor, when AfterSeq is 0: records committed after the one with this id
 	Limit     int
 }
 

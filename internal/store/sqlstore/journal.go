@@ -174,6 +174,9 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, r *journal.Reservation) e
 // batchQueries lists the statements WriteBatch runs for n records and m events.
 func (db *DB) batchQueries(n, m int) []string {
 	qs := []string{db.d.LockHead, db.d.rebind(headUpdate)}
+	if n > 0 {
+		qs = append(qs, db.d.rebind(signatureSeqSQL))
+	}
 	for _, c := range chunkSizes(n) {
 		qs = append(qs, db.d.rebind(insertSQL("signatures", signatureCols, ncols(signatureCols), c)))
 	}

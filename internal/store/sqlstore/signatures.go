@@ -9,10 +9,30 @@ import (
 
 const signatureCols = `id, time, status, error_code, user_id, user_name, keypair_id, keypair_alias,
 	generation, key_type, algorithm, category, digest_alg, digest, signature, release_id,
-	client_ip, tool, file_name, file_size, timestamp_url`
+	client_ip, tool, file_name, file_size, timestamp_url, seq`
 
-// insertSignatures inserts signature records in multi-row statements.
+// signatureSeqSQL takes n numbers of the signature log's sequence and
+// returns the last. It updates the chain head's row, so it waits for the
+// chain lock (PostgreSQL: the row lock; SQLite: the write lock the
+// transaction holds) and keeps it until the transaction ends.
+const signatureSeqSQL = `UPDATE audit_head SET signature_seq = signature_seq + ? WHERE id = 1 RETURNING signature_seq`
+
+// insertSignatures numbers signature records in order and inserts them in
+// multi-row statements. The numbers are taken under the chain lock, held
+// until the transaction commits, so they grow in commit order: a reader
+// paging by seq never skips a record committed after the ones it has read
+// (ids are made before the records are committed, in another order).
 func (db *DB) insertSignatures(ctx context.Context, tx *sql.Tx, recs []*siglog.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	var last int64
+	if err := db.txQueryRow(ctx, tx, db.d.rebind(signatureSeqSQL), len(recs)).Scan(&last); err != nil {
+		return db.wrap(err, "signatures: numbering %d records", len(recs))
+	}
+	for i, r := range recs {
+		r.Seq = last - int64(len(recs)-1-i)
+	}
 	n := ncols(signatureCols)
 	for start := 0; start < len(recs); start += insertChunk {
 		chunk := recs[start:min(start+insertChunk, len(recs))]
@@ -21,7 +41,7 @@ func (db *DB) insertSignatures(ctx context.Context, tx *sql.Tx, recs []*siglog.R
 			args = append(args, r.ID, micros(r.Time), r.Status, r.ErrorCode, r.UserID, r.UserName,
 				r.KeypairID, r.KeypairAlias, r.Generation, r.KeyType, r.Algorithm, r.Category,
 				r.DigestAlg, nullBytes(r.Digest), nullBytes(r.Signature), r.ReleaseID, r.ClientIP,
-				r.Tool, r.FileName, r.FileSize, r.TimestampURL)
+				r.Tool, r.FileName, r.FileSize, r.TimestampURL, r.Seq)
 		}
 		q := db.d.rebind(insertSQL("signatures", signatureCols, n, len(chunk)))
 		if _, err := db.txExec(ctx, tx, q, args...); err != nil {
@@ -37,7 +57,7 @@ func scanSignature(s interface{ Scan(...any) error }) (*siglog.Record, error) {
 	err := s.Scan(&r.ID, &t, &r.Status, &r.ErrorCode, &r.UserID, &r.UserName, &r.KeypairID,
 		&r.KeypairAlias, &r.Generation, &r.KeyType, &r.Algorithm, &r.Category, &r.DigestAlg,
 		bytesCol{&r.Digest}, bytesCol{&r.Signature}, &r.ReleaseID, &r.ClientIP, &r.Tool,
-		&r.FileName, &r.FileSize, &r.TimestampURL)
+		&r.FileName, &r.FileSize, &r.TimestampURL, &r.Seq)
 	if err != nil {
 		return nil, err
 	}
@@ -45,9 +65,9 @@ func scanSignature(s interface{ Scan(...any) error }) (*siglog.Record, error) {
 	return &r, nil
 }
 
-// ListSignatures returns signature records ordered by id (ids are
-// time-ordered when the store makes them). From is inclusive, To exclusive;
-// After is the cursor.
+// ListSignatures returns signature records in commit order (seq). From is
+// inclusive, To exclusive; AfterSeq is the cursor, or else After, the id of
+// a record to continue after.
 func (db *DB) ListSignatures(ctx context.Context, f siglog.Filter) ([]*siglog.Record, error) {
 	var w where
 	w.timeRange("time", f.From, f.To)
@@ -58,10 +78,13 @@ func (db *DB) ListSignatures(ctx context.Context, f siglog.Filter) ([]*siglog.Re
 		// Lets the planner use the partial index signatures_release.
 		w.add("release_id = ? AND release_id <> ''", f.ReleaseID)
 	}
-	if f.After != "" {
-		w.add("id > ?", f.After)
+	switch {
+	case f.AfterSeq > 0:
+		w.add("seq > ?", f.AfterSeq)
+	case f.After != "":
+		w.add("seq > (SELECT seq FROM signatures WHERE id = ?)", f.After)
 	}
-	q := `SELECT ` + signatureCols + ` FROM signatures` + w.String() + ` ORDER BY id LIMIT ?`
+	q := `SELECT ` + signatureCols + ` FROM signatures` + w.String() + ` ORDER BY seq LIMIT ?`
 	rows, err := db.r.QueryContext(ctx, db.d.rebind(q), append(w.args, limit(f.Limit))...)
 	if err != nil {
 		return nil, db.wrap(err, "signatures: listing")

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"SettingsGroupsRoles", testSettingsGroupsRoles},
 		{"SignatureRoundTrip", testSignatureRoundTrip},
 		{"SignatureList", testSignatureList},
+		{"SignatureSeq", testSignatureSeq},
 		{"ListLimits", testListLimits},
 		{"WriteBatchAtomic", testWriteBatchAtomic},
 		{"WriteBatchKeypairState", testWriteBatchKeypairState},
