@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -163,4 +164,49 @@ func TestKeypairProfiles(t *testing.T) {
 		}
 		env.MustDo(t, dev, "POST", "/api/v1/keypairs", map[string]any{"alias": "qa-4", "profile": "qa"}, 201)
 	})
+}
+
+// TestCertificateProfileRefusedUsages: a certificate profile may not give
+// keypair certificates the EKUs of the CA's own OCSP responder or TSA
+// (with them a keypair's certificate answered OCSP for every certificate
+// of its CA), anyExtendedKeyUsage or TLS authentication, by name or by
+// OID; a profile stored before that rule issues nothing until corrected.
+func TestCertificateProfileRefusedUsages(t *testing.T) {
+	env := servertest.Start(t)
+	for _, u := range []string{"OCSPSigning", "1.3.6.1.5.5.7.3.9", "timeStamping", "2.5.29.37.0", "serverAuth", "clientAuth"} {
+		body := map[string]any{"name": "bad", "validity": "1y", "subject": map[string]string{"CN": "${alias}"}, "ext_key_usages": []string{u}}
+		if r := env.Do(t, env.Lead, "POST", "/api/v1/certificate-profiles", body); r.Status != 400 || r.Code() != "forbidden_ext_key_usage" {
+			t.Errorf("create with %s: %s", u, r)
+		}
+	}
+	env.MustDo(t, env.Lead, "POST", "/api/v1/certificate-profiles", map[string]any{"name": "legacy", "validity": "1y",
+		"subject": map[string]string{"CN": "${alias}"}, "ext_key_usages": []string{"emailProtection"}}, 201)
+	if r := env.Do(t, env.Lead, "PUT", "/api/v1/certificate-profiles/legacy", map[string]any{"name": "legacy", "validity": "1y",
+		"subject": map[string]string{"CN": "${alias}"}, "ext_key_usages": []string{"OCSPSigning"}}); r.Code() != "forbidden_ext_key_usage" {
+		t.Errorf("update with OCSPSigning: %s", r)
+	}
+
+	// A profile stored by an earlier version, with OCSPSigning.
+	ctx := context.Background()
+	legacy := &ca.CertProfile{Name: "legacy", Category: ca.CategoryProduction, Subject: map[string]string{"CN": "${alias}"},
+		Validity: ca.Duration{D: ca.Year}, Issuer: ca.IssuingName, KeyUsages: []string{}, ExtKeyUsages: []string{"OCSPSigning"},
+		CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+	if err := env.Store.PutCertProfile(ctx, legacy, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	env.MustDo(t, env.Lead, "POST", "/api/v1/keypairs", map[string]any{"alias": "k", "algorithm": "ecdsa"}, 201)
+	if r := env.Do(t, env.Lead, "POST", "/api/v1/keypairs/k/certificates", map[string]any{"profile": "legacy"}); r.Status != 409 || r.Code() != "forbidden_ext_key_usage" {
+		t.Errorf("issue under the stored profile: %s", r)
+	}
+	if r := env.Do(t, env.Lead, "POST", "/api/v1/keypairs", map[string]any{"alias": "k2", "algorithm": "ecdsa",
+		"generate_cert": true, "cert_profile": "legacy"}); r.Status != 409 || r.Code() != "forbidden_ext_key_usage" {
+		t.Errorf("generate with a certificate under the stored profile: %s", r)
+	}
+	if r := env.Do(t, env.Lead, "GET", "/api/v1/keypairs/k2", nil); r.Status != 404 {
+		t.Errorf("the keypair was made although its certificate was refused: %s", r)
+	}
+	// Corrected, it issues again.
+	env.MustDo(t, env.Lead, "PUT", "/api/v1/certificate-profiles/legacy", map[string]any{"name": "legacy", "validity": "1y",
+		"subject": map[string]string{"CN": "${alias}"}, "ext_key_usages": []string{}}, 200)
+	env.MustDo(t, env.Lead, "POST", "/api/v1/keypairs/k/certificates", map[string]any{"profile": "legacy"}, 201)
 }

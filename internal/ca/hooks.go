@@ -51,8 +51,11 @@ func (s *Service) BeforeGenerate(ctx context.Context, p policy.Principal, r *key
 	if category == "" {
 		category = keypair.CategoryProduction
 	}
-	_, err = s.usableCertProfile(ctx, p, t, r.CertProfile, category, r.Team)
-	return err
+	prof, err := s.usableCertProfile(ctx, p, t, r.CertProfile, category, r.Team)
+	if err != nil {
+		return err
+	}
+	return prof.issuable()
 }
 
 // AfterGenerate sets a test keypair's expiry and issues the certificate the

@@ -37,7 +37,9 @@ const (
 
 // CertProfile is a certificate profile: how certificates of keypairs are
 // made. Every certificate has key usage digitalSignature and extended key
-// usage codeSigning; the profile may add more.
+// usage codeSigning; the profile may add more, but none that
+// [pki.CodeSigningRefusal] refuses (OCSPSigning, timeStamping,
+// anyExtendedKeyUsage, serverAuth, clientAuth, ...).
 type CertProfile struct {
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
@@ -116,11 +118,39 @@ func (p *CertProfile) Normalize() error {
 			return errs.BadRequest("invalid_ext_key_usage", "%v", err)
 		}
 	}
+	if u, why := p.refusedUsage(); u != "" {
+		return errs.BadRequest("forbidden_ext_key_usage", "keypair certificates may not carry extended key usage %s: %s", u, why)
+	}
 	if p.KeyUsages == nil {
 		p.KeyUsages = []string{}
 	}
 	if p.ExtKeyUsages == nil {
 		p.ExtKeyUsages = []string{}
+	}
+	return nil
+}
+
+// refusedUsage is the first extended key usage of the profile that a
+// keypair's certificate may not carry (see [pki.CodeSigningRefusal]), with
+// the reason; "" when there is none.
+func (p *CertProfile) refusedUsage() (usage, why string) {
+	for _, u := range p.ExtKeyUsages {
+		if why := pki.CodeSigningRefusal(u); why != "" {
+			return u, why
+		}
+	}
+	return "", ""
+}
+
+// issuable refuses a stored profile listing an extended key usage that
+// keypair certificates may not carry: it was saved before
+// [CertProfile.Normalize] refused it, and nothing is issued under it until
+// it is corrected.
+func (p *CertProfile) issuable() error {
+	if u, why := p.refusedUsage(); u != "" {
+		return errs.Conflict("forbidden_ext_key_usage",
+			"certificate profile %s lists extended key usage %s, which keypair certificates may not carry (%s): remove it from the profile to issue under it",
+			p.Name, u, why)
 	}
 	return nil
 }
@@ -177,6 +207,9 @@ func (p *CertProfile) subject(v Vars) (pkix.Name, error) {
 
 // template makes the certificate template for a keypair.
 func (p *CertProfile) template(v Vars, urls revocationURLs) (pki.Template, error) {
+	if err := p.issuable(); err != nil {
+		return pki.Template{}, err
+	}
 	subj, err := p.subject(v)
 	if err != nil {
 		return pki.Template{}, err

@@ -1,8 +1,12 @@
 package ca
 
 import (
+	"errors"
+	"net/http"
 	"testing"
 	"time"
+
+	"github.com/signet-project/signet/internal/errs"
 )
 
 func TestParseDuration(t *testing.T) {
@@ -61,4 +65,37 @@ func TestCheckDNSNames(t *testing.T) {
 	if err := checkDNSNames(make([]string, maxDNSNames+1)); err == nil {
 		t.Error("too many names were taken")
 	}
+}
+
+// TestProfileRefusedUsages: a profile giving keypair certificates the
+// usages of the CA's OCSP responder or TSA, or an authentication usage, is
+// refused (400); one stored before that refusal issues nothing (409).
+func TestProfileRefusedUsages(t *testing.T) {
+	for _, u := range []string{"OCSPSigning", "1.3.6.1.5.5.7.3.9", "timeStamping", "2.5.29.37.0", "serverAuth", "clientAuth", "1.3.6.1.5.5.7.3.2"} {
+		p := &CertProfile{Name: "p", Subject: map[string]string{"CN": "${alias}"}, Validity: Duration{Year}, ExtKeyUsages: []string{"emailProtection", u}}
+		if err := p.Normalize(); !isErr(err, http.StatusBadRequest, "forbidden_ext_key_usage") {
+			t.Errorf("%s: Normalize = %v", u, err)
+		}
+		if _, err := p.template(Vars{Alias: "k"}, revocationURLs{}); !isErr(err, http.StatusConflict, "forbidden_ext_key_usage") {
+			t.Errorf("%s: a stored profile made a template: %v", u, err)
+		}
+	}
+	p := &CertProfile{Name: "p", Subject: map[string]string{"CN": "${alias}"}, Validity: Duration{Year},
+		ExtKeyUsages: []string{"emailProtection", "1.3.6.1.4.1.311.10.3.13", "1.3.6.1.5.5.7.3.3"}}
+	if err := p.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := p.template(Vars{Alias: "k"}, revocationURLs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tmpl.ExtKeyUsage) != 2 || len(tmpl.UnknownExtKeyUsage) != 1 {
+		t.Errorf("EKUs %v and %v, want codeSigning, emailProtection and one OID", tmpl.ExtKeyUsage, tmpl.UnknownExtKeyUsage)
+	}
+}
+
+// isErr reports whether err is an API error of that status and code.
+func isErr(err error, status int, code string) bool {
+	e := (*errs.Error)(nil)
+	return errors.As(err, &e) && e.Status == status && e.Code == code
 }

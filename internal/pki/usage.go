@@ -26,6 +26,57 @@ var extKeyUsages = map[string]x509.ExtKeyUsage{
 	"OCSPSigning":     x509.ExtKeyUsageOCSPSigning,
 }
 
+// codeSigningRefusals are the extended key usages a certificate of a
+// signing key may not carry, by dotted OID, with the reason. Keypair
+// certificates come from the CA that also certifies the time-stamping
+// authority and answers OCSP, so OCSPSigning would make a keypair an OCSP
+// responder for every certificate of that CA (RFC 6960, 4.2.2.2),
+// timeStamping a time-stamping authority, and anyExtendedKeyUsage both;
+// the others would let a code-signing key authenticate as a server or a
+// client.
+var codeSigningRefusals = map[string]string{
+	"1.3.6.1.5.5.7.3.9":      "OCSPSigning would make the keypair an OCSP responder for every certificate of its CA",
+	"1.3.6.1.5.5.7.3.8":      "timeStamping would make the keypair a time-stamping authority",
+	"2.5.29.37.0":            "anyExtendedKeyUsage allows every usage, OCSP signing and time-stamping included",
+	"1.3.6.1.5.5.7.3.1":      "serverAuth would let a code-signing key authenticate TLS servers",
+	"1.3.6.1.5.5.7.3.2":      "clientAuth would let a code-signing key authenticate TLS clients",
+	"1.3.6.1.5.5.7.3.21":     "secureShellClient would let a code-signing key authenticate SSH clients",
+	"1.3.6.1.5.5.7.3.22":     "secureShellServer would let a code-signing key authenticate SSH servers",
+	"1.3.6.1.4.1.311.20.2.2": "smartcardLogon would let a code-signing key log on to Windows domains",
+	"1.3.6.1.5.2.3.4":        "id-pkinit-KPClientAuth would let a code-signing key authenticate to Kerberos",
+	"1.3.6.1.5.2.3.5":        "id-pkinit-KPKdc would let a code-signing key act as a Kerberos KDC",
+	"1.3.6.1.4.1.311.10.3.3": "Microsoft Server Gated Crypto is a serverAuth usage",
+	"2.16.840.1.113730.4.1":  "Netscape Server Gated Crypto is a serverAuth usage",
+}
+
+// extKeyUsageOIDs are the OIDs of the named extended key usages.
+var extKeyUsageOIDs = map[string]string{
+	"codeSigning":     "1.3.6.1.5.5.7.3.3",
+	"timeStamping":    "1.3.6.1.5.5.7.3.8",
+	"emailProtection": "1.3.6.1.5.5.7.3.4",
+	"clientAuth":      "1.3.6.1.5.5.7.3.2",
+	"serverAuth":      "1.3.6.1.5.5.7.3.1",
+	"OCSPSigning":     "1.3.6.1.5.5.7.3.9",
+}
+
+// CodeSigningRefusal reports why the certificate of a signing key may not
+// carry the extended key usage s (a name or a dotted OID, as
+// [ParseExtKeyUsage] takes): OCSPSigning, timeStamping,
+// anyExtendedKeyUsage and the authentication usages (serverAuth,
+// clientAuth, SSH, smart-card logon, PKINIT), named or by OID. It returns
+// "" for a usage such a certificate may carry, and for one that is not an
+// extended key usage at all.
+func CodeSigningRefusal(s string) string {
+	if oid, ok := extKeyUsageOIDs[s]; ok {
+		return codeSigningRefusals[oid]
+	}
+	oid, err := ParseOID(s)
+	if err != nil {
+		return ""
+	}
+	return codeSigningRefusals[oid.String()]
+}
+
 // keyUsages names the key usages a certificate profile may list.
 var keyUsages = map[string]x509.KeyUsage{
 	"digitalSignature":  x509.KeyUsageDigitalSignature,
@@ -45,6 +96,11 @@ func ParseExtKeyUsage(s string) (x509.ExtKeyUsage, asn1.ObjectIdentifier, error)
 	oid, err := ParseOID(s)
 	if err != nil {
 		return 0, nil, fmt.Errorf("pki: extended key usage %q is neither one of %s nor an OID", s, strings.Join(names(extKeyUsages), ", "))
+	}
+	for name, o := range extKeyUsageOIDs {
+		if o == oid.String() {
+			return extKeyUsages[name], nil, nil // a named usage by its OID: one entry, not two
+		}
 	}
 	return x509.ExtKeyUsageAny, oid, nil
 }

@@ -128,3 +128,27 @@ func TestCSR(t *testing.T) {
 		t.Error("a CSR without subject was made")
 	}
 }
+
+// TestCodeSigningRefusal: the usages that would give a keypair's
+// certificate the powers of the CA's OCSP responder or TSA, or of an
+// authenticating key, are refused by name and by OID; code-signing ones
+// are not.
+func TestCodeSigningRefusal(t *testing.T) {
+	for _, u := range []string{"OCSPSigning", "1.3.6.1.5.5.7.3.9", "timeStamping", "1.3.6.1.5.5.7.3.8", "2.5.29.37.0",
+		"serverAuth", "1.3.6.1.5.5.7.3.1", "clientAuth", "1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.21", "1.3.6.1.5.5.7.3.22",
+		"1.3.6.1.4.1.311.20.2.2", "1.3.6.1.5.2.3.4", "1.3.6.1.5.2.3.5", "1.3.6.1.4.1.311.10.3.3", "2.16.840.1.113730.4.1"} {
+		if CodeSigningRefusal(u) == "" {
+			t.Errorf("%s is allowed", u)
+		}
+	}
+	for _, u := range []string{"codeSigning", "1.3.6.1.5.5.7.3.3", "emailProtection", "1.3.6.1.4.1.311.10.3.13",
+		"1.3.6.1.4.1.311.2.1.22", "1.2.3.4.1", "not an OID"} {
+		if why := CodeSigningRefusal(u); why != "" {
+			t.Errorf("%s is refused: %s", u, why)
+		}
+	}
+	// A named usage given by its OID is that usage, not a second entry.
+	if u, oid, err := ParseExtKeyUsage("1.3.6.1.5.5.7.3.3"); err != nil || u != x509.ExtKeyUsageCodeSigning || oid != nil {
+		t.Errorf("codeSigning by OID: %v %v %v", u, oid, err)
+	}
+}
