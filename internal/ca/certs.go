@@ -154,7 +154,7 @@ func (s *Service) Revoke(ctx context.Context, p policy.Principal, id, reason str
 		return nil, errs.Internal(err)
 	}
 	c.RevokedAt, c.Reason, c.Default = &now, code, false
-	if _, err := s.regenerateCRL(ctx, c.IssuerID); err != nil {
+	if _, err := s.regenerateCRL(ctx, c.IssuerID, c.Serial); err != nil {
 		// The revocation stands (OCSP says so at once); the scheduled
 		// job publishes the CRL.
 		s.log().Error("CRL after revocation", "issuer", c.IssuerID, "err", err)

@@ -29,7 +29,7 @@ func (s *Service) CRL(ctx context.Context, name string) (*CRL, error) {
 	case !s.crlDue(crl):
 		return crl, nil
 	}
-	return s.regenerateCRL(ctx, a.ID)
+	return s.regenerateCRL(ctx, a.ID, "")
 }
 
 // crlDue reports whether a CRL is past half its life.
@@ -38,10 +38,21 @@ func (s *Service) crlDue(crl *CRL) bool {
 	return !s.now().Before(crl.ThisUpdate.Add(half))
 }
 
-// regenerateCRL signs and stores the next CRL of an authority. If another
-// node stored that number first, its CRL is returned instead: the outcome
-// is the same whichever node runs.
-func (s *Service) regenerateCRL(ctx context.Context, authorityID string) (*CRL, error) {
+// crlAttempts bounds how many times a CRL is rebuilt when other nodes keep
+// storing the next number first.
+const crlAttempts = 5
+
+// regenerateCRL signs and stores the next CRL of an authority. need, when
+// not empty, is the serial (lowercase hex) of a revocation that has
+// committed, which the CRL returned must list.
+//
+// If another node stores that number first, its CRL is returned when it
+// lists need (or nothing is needed): the outcome is the same whichever
+// node runs. Otherwise it was built before the revocation committed, and
+// the CRL is rebuilt from a fresh read on the next number, at most
+// crlAttempts times in all; a CRL that may lack the revocation is never
+// returned.
+func (s *Service) regenerateCRL(ctx context.Context, authorityID, need string) (*CRL, error) {
 	h, err := s.hierarchy(ctx)
 	if err != nil {
 		return nil, err
@@ -50,6 +61,33 @@ func (s *Service) regenerateCRL(ctx context.Context, authorityID string) (*CRL, 
 	if !ok || a.Kind == KindTSA {
 		return nil, errs.NotFound("ca_not_found", "no certificate authority with id %q", authorityID)
 	}
+	for attempt := 1; ; attempt++ {
+		crl, err := s.buildCRL(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		err = s.Store.PutCRL(ctx, crl)
+		if err == nil {
+			return crl, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return nil, errs.Internal(err)
+		}
+		cur, err := s.Store.GetCRL(ctx, a.ID)
+		if err != nil {
+			return nil, errs.Internal(err)
+		}
+		if need == "" || crlLists(cur, need) {
+			return cur, nil
+		}
+		if attempt == crlAttempts {
+			return nil, errs.Unavailable("crl_conflict", "CA %s: other nodes stored %d CRLs meanwhile, none listing serial %s", a.Name, crlAttempts, need)
+		}
+	}
+}
+
+// buildCRL signs the next CRL of a from what the store holds now.
+func (s *Service) buildCRL(ctx context.Context, a *loaded) (*CRL, error) {
 	number := int64(1)
 	switch cur, err := s.Store.GetCRL(ctx, a.ID); {
 	case err == nil:
@@ -74,14 +112,19 @@ func (s *Service) regenerateCRL(ctx context.Context, authorityID string) (*CRL, 
 	if err != nil {
 		return nil, errs.Wrap(err, http.StatusBadGateway, "ca_error", "CA %s could not sign its CRL", a.Name)
 	}
-	crl := &CRL{AuthorityID: a.ID, Number: number, ThisUpdate: rl.ThisUpdate, NextUpdate: rl.NextUpdate, DER: rl.Raw}
-	if err := s.Store.PutCRL(ctx, crl); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			if cur, gerr := s.Store.GetCRL(ctx, a.ID); gerr == nil {
-				return cur, nil
-			}
-		}
-		return nil, errs.Internal(err)
+	return &CRL{AuthorityID: a.ID, Number: number, ThisUpdate: rl.ThisUpdate, NextUpdate: rl.NextUpdate, DER: rl.Raw}, nil
+}
+
+// crlLists reports whether a stored CRL lists the serial (lowercase hex).
+func crlLists(crl *CRL, serial string) bool {
+	rl, err := x509.ParseRevocationList(crl.DER)
+	if err != nil {
+		return false
 	}
-	return crl, nil
+	for _, e := range rl.RevokedCertificateEntries {
+		if e.SerialNumber.Text(16) == serial {
+			return true
+		}
+	}
+	return false
 }

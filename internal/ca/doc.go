@@ -25,5 +25,7 @@
 // Each CA publishes a CRL at a stable URL, regenerated on every revocation
 // and on schedule; an OCSP responder (RFC 6960) answers for every
 // certificate Signet issued. Regeneration is idempotent across nodes: a CRL
-// replaces the stored one only if its number is the next.
+// replaces the stored one only if its number is the next. The CRL a
+// revocation publishes lists it: when another node stored a CRL built
+// before the revocation committed, it is rebuilt on the next number.
 package ca

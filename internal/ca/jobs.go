@@ -39,7 +39,7 @@ func (s *Service) RunJobs(ctx context.Context) (JobReport, error) {
 			all = append(all, err)
 			continue
 		}
-		if _, err := s.regenerateCRL(ctx, a.ID); err != nil {
+		if _, err := s.regenerateCRL(ctx, a.ID, ""); err != nil {
 			all = append(all, fmt.Errorf("CRL of %s: %w", a.Name, err))
 			continue
 		}
