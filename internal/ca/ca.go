@@ -127,8 +127,10 @@ type Store interface {
 	// it already is.
 	RevokeCertificate(ctx context.Context, id string, at time.Time, reason int, ev *audit.Event) error
 	// RevokedCertificates returns the revoked certificates an authority
-	// issued that have not expired at now.
-	RevokedCertificates(ctx context.Context, issuerID string, now time.Time) ([]*Certificate, error)
+	// issued, expired ones too: a code signature time-stamped while its
+	// certificate was valid is checked long after, and its CRL must still
+	// say whether the certificate was revoked.
+	RevokedCertificates(ctx context.Context, issuerID string) ([]*Certificate, error)
 	// RenewalDue returns default, auto-renewing, unrevoked issued
 	// certificates of active keypairs that end before `before`, and those
 	// of active keypairs whose key has moved to another generation.

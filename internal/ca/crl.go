@@ -96,7 +96,7 @@ func (s *Service) buildCRL(ctx context.Context, a *loaded) (*CRL, error) {
 		return nil, errs.Internal(err)
 	}
 	now := s.now()
-	revoked, err := s.Store.RevokedCertificates(ctx, a.ID, now)
+	revoked, err := s.Store.RevokedCertificates(ctx, a.ID)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
@@ -108,7 +108,9 @@ func (s *Service) buildCRL(ctx context.Context, a *loaded) (*CRL, error) {
 		}
 		entries = append(entries, x509.RevocationListEntry{SerialNumber: serial, RevocationTime: c.RevokedAt.UTC(), ReasonCode: c.Reason})
 	}
-	rl, err := a.ca.CreateCRL(entries, number, now, now.Add(s.conf().CRLLife))
+	// Revoked certificates stay listed after they expire, since the CA
+	// began: ExpiredCertsOnCRL says so.
+	rl, err := a.ca.CreateCRL(entries, number, now, now.Add(s.conf().CRLLife), a.ca.Cert.NotBefore)
 	if err != nil {
 		return nil, errs.Wrap(err, http.StatusBadGateway, "ca_error", "CA %s could not sign its CRL", a.Name)
 	}

@@ -36,7 +36,7 @@ func newRevocationFixture(t *testing.T) revocationFixture {
 func TestCRLOpenSSL(t *testing.T) {
 	f := newRevocationFixture(t)
 	revoked := []x509.RevocationListEntry{{SerialNumber: f.leaf.SerialNumber, RevocationTime: f.h.now, ReasonCode: 1}}
-	crl, err := f.h.inter.CreateCRL(revoked, 7, f.h.now, f.h.now.Add(24*time.Hour))
+	crl, err := f.h.inter.CreateCRL(revoked, 7, f.h.now, f.h.now.Add(24*time.Hour), f.h.inter.Cert.NotBefore)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,10 +47,19 @@ func TestCRLOpenSSL(t *testing.T) {
 	chain := write(t, "chain.pem", EncodeCertificatesPEM(f.h.inter.Cert, f.h.root.Cert))
 	out := openssl(t, "crl", "-in", p, "-CAfile", chain, "-noout", "-text")
 	serial := strings.ToUpper(f.leaf.SerialNumber.Text(16))
-	for _, want := range []string{"verify OK", "X509v3 CRL Number", "7", serial, "Key Compromise"} {
+	for _, want := range []string{"verify OK", "X509v3 CRL Number", "7", serial, "Key Compromise", "2.5.29.60: \n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("openssl crl: no %q in\n%s", want, out)
 		}
+	}
+	// Revoked certificates stay listed after they expire, and it says so.
+	if since, ok := ExpiredCertsOnCRL(crl); !ok || !since.Equal(f.h.inter.Cert.NotBefore) {
+		t.Errorf("ExpiredCertsOnCRL %v, %v; want %v", since, ok, f.h.inter.Cert.NotBefore)
+	}
+	if plain, err := f.h.inter.CreateCRL(nil, 8, f.h.now, f.h.now.Add(time.Hour), time.Time{}); err != nil {
+		t.Fatal(err)
+	} else if _, ok := ExpiredCertsOnCRL(plain); ok {
+		t.Error("ExpiredCertsOnCRL without expiredSince")
 	}
 	// The revoked leaf fails openssl verify -crl_check.
 	crlAndChain := write(t, "all.pem", append(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: crl.Raw}), EncodeCertificatesPEM(f.h.inter.Cert)...))
@@ -58,7 +67,7 @@ func TestCRLOpenSSL(t *testing.T) {
 	if err == nil || !strings.Contains(out, "certificate revoked") {
 		t.Errorf("openssl verify -crl_check of a revoked certificate: %v\n%s", err, out)
 	}
-	if _, err := f.h.inter.CreateCRL(nil, 0, f.h.now, f.h.now.Add(time.Hour)); err == nil {
+	if _, err := f.h.inter.CreateCRL(nil, 0, f.h.now, f.h.now.Add(time.Hour), time.Time{}); err == nil {
 		t.Error("CRL number 0 accepted")
 	}
 }

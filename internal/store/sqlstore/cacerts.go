@@ -159,11 +159,11 @@ func (db *DB) RevokeCertificate(ctx context.Context, id string, at time.Time, re
 	})
 }
 
-// RevokedCertificates returns an authority's revoked certificates that
-// have not expired at now.
-func (db *DB) RevokedCertificates(ctx context.Context, issuerID string, now time.Time) ([]*ca.Certificate, error) {
+// RevokedCertificates returns an authority's revoked certificates,
+// expired ones too.
+func (db *DB) RevokedCertificates(ctx context.Context, issuerID string) ([]*ca.Certificate, error) {
 	return db.listCACerts(ctx, `SELECT `+caCertCols+` FROM certificates
-		WHERE issuer_id = ? AND revoked_at IS NOT NULL AND not_after > ? ORDER BY revoked_at, id`, issuerID, micros(now))
+		WHERE issuer_id = ? AND revoked_at IS NOT NULL ORDER BY revoked_at, id`, issuerID)
 }
 
 // RenewalDue returns the default certificates to renew: issued, unrevoked,

@@ -133,13 +133,24 @@ func testCertificates(t *testing.T, s server.Store) {
 	must(t, p.RevokeCertificate(ctx, a.ID, at(50), 1, event(4, "Revoke", a.ID)))
 	wantErr(t, "revoke twice", p.RevokeCertificate(ctx, a.ID, at(51), 1, nil), errConflict)
 	wantErr(t, "revoke unknown", p.RevokeCertificate(ctx, "nope", at(51), 1, nil), errNotFound)
-	rev, err := p.RevokedCertificates(ctx, "ca-1", at(100))
+	rev, err := p.RevokedCertificates(ctx, "ca-1")
 	must(t, err)
 	if len(rev) != 1 || rev[0].ID != a.ID || !rev[0].RevokedAt.Equal(at(50)) || rev[0].Reason != 1 || rev[0].Default {
 		t.Fatalf("revoked: %+v", rev)
 	}
-	if rev, _ := p.RevokedCertificates(ctx, "ca-1", at(1001)); len(rev) != 0 {
-		t.Fatal("an expired revoked certificate is still listed")
+	// Expired revoked certificates stay listed (their CRL keeps them), in
+	// revocation order, and only their issuer's.
+	old := newCert(5, kp.ID, "ca-1")
+	old.NotBefore, old.NotAfter = at(-2000), at(-1000)
+	must(t, p.CreateCertificate(ctx, old, nil))
+	must(t, p.RevokeCertificate(ctx, old.ID, at(-1500), 4, nil))
+	other := newCert(6, kp.ID, "ca-2")
+	must(t, p.CreateCertificate(ctx, other, nil))
+	must(t, p.RevokeCertificate(ctx, other.ID, at(60), 0, nil))
+	rev, err = p.RevokedCertificates(ctx, "ca-1")
+	must(t, err)
+	if len(rev) != 2 || rev[0].ID != old.ID || rev[1].ID != a.ID {
+		t.Fatalf("revoked with an expired one: %+v", rev)
 	}
 	if defs, _ := p.DefaultCertificates(ctx, []string{kp.ID}); len(defs) != 0 {
 		t.Fatal("a revoked certificate is still the default")
