@@ -7,6 +7,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/signet-project/signet/internal/audit"
 	"github.com/signet-project/signet/internal/errs"
@@ -47,13 +48,48 @@ func (s *Service) AuthorityByName(ctx context.Context, name string) (AuthorityIn
 }
 
 // TSAIdentity returns the time-stamping authority's certificate, the chain
-// above it and its signer.
+// above it and its signer; an error when the TSA's certificate, or a CA's
+// above it, is revoked or outside its validity (see [Service.usable]).
 func (s *Service) TSAIdentity(ctx context.Context) (*x509.Certificate, []*x509.Certificate, crypto.Signer, error) {
 	a, err := s.authority(ctx, TSAName)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if err := s.usable(ctx, a); err != nil {
+		return nil, nil, nil, err
+	}
 	return a.ca.Cert, a.ca.Chain, a.ca.Signer, nil
+}
+
+// usable refuses an authority that must not sign certificates or
+// time-stamps now: its own certificate, or that of a CA above it, is
+// outside its validity (409 ca_expired) or revoked (409 ca_revoked). A
+// root is self-signed and has no revocation record.
+func (s *Service) usable(ctx context.Context, a *loaded) error {
+	h, err := s.hierarchy(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	for l, depth := a, 0; l != nil && depth < 8; l, depth = h.byID[l.ParentID], depth+1 {
+		c := l.ca.Cert
+		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
+			return errs.Conflict("ca_expired", "%s: the certificate of %s is valid from %s to %s, so %s signs nothing now",
+				a.Name, l.Name, c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), a.Name)
+		}
+		if l.ParentID == "" {
+			break
+		}
+		rec, err := s.Store.CertificateBySerial(ctx, l.ParentID, serialHex(c))
+		switch {
+		case err == nil && rec.RevokedAt != nil:
+			return errs.Conflict("ca_revoked", "%s: the certificate of %s was revoked on %s (%s), so %s signs nothing",
+				a.Name, l.Name, rec.RevokedAt.UTC().Format(time.RFC3339), reasonName(rec.Reason), a.Name)
+		case err != nil && !isNotFound(err):
+			return errs.Wrap(err, http.StatusServiceUnavailable, "store_unavailable", "cannot read the revocation status of %s", l.Name)
+		}
+	}
+	return nil
 }
 
 // CARequest creates another issuing CA below the root.
@@ -84,6 +120,9 @@ func (s *Service) CreateCA(ctx context.Context, p policy.Principal, r CARequest)
 	}
 	root, err := s.authority(ctx, RootName)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.usable(ctx, root); err != nil {
 		return nil, err
 	}
 	if _, err := s.authority(ctx, r.Name); err == nil {

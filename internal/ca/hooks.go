@@ -55,7 +55,14 @@ func (s *Service) BeforeGenerate(ctx context.Context, p policy.Principal, r *key
 	if err != nil {
 		return err
 	}
-	return prof.issuable()
+	if err := prof.issuable(); err != nil {
+		return err
+	}
+	// An issuer that signs nothing now refuses before the key is made.
+	if issuer, err := s.authority(ctx, prof.Issuer); err == nil {
+		return s.usable(ctx, issuer)
+	}
+	return nil
 }
 
 // AfterGenerate sets a test keypair's expiry and issues the certificate the

@@ -88,6 +88,9 @@ func (s *Service) issue(ctx context.Context, p policy.Principal, kp *keypair.Key
 	if issuer.Kind == KindTSA {
 		return nil, errs.BadRequest("invalid_issuer", "certificate profile %s names %s, which is not a CA", prof.Name, prof.Issuer)
 	}
+	if err := s.usable(ctx, issuer); err != nil {
+		return nil, err
+	}
 	pub, err := x509.ParsePKIXPublicKey(kp.PublicKey)
 	if err != nil {
 		return nil, errs.Internal(err)

@@ -111,7 +111,8 @@ func (ca *CA) Root() *x509.Certificate {
 	return ca.Chain[len(ca.Chain)-1]
 }
 
-// check verifies that ca can issue at time now.
+// check verifies that ca can issue at time now: it and the CAs above it
+// are valid then, and its signer holds its key.
 func (ca *CA) check(now time.Time) error {
 	if ca == nil || ca.Cert == nil || ca.Signer == nil {
 		return errors.New("pki: CA has no certificate or signer")
@@ -122,6 +123,11 @@ func (ca *CA) check(now time.Time) error {
 	}
 	if now.Before(c.NotBefore) || now.After(c.NotAfter) {
 		return fmt.Errorf("pki: CA %q is not valid at %s", c.Subject.CommonName, now.UTC().Format(time.RFC3339))
+	}
+	for _, p := range ca.Chain {
+		if now.Before(p.NotBefore) || now.After(p.NotAfter) {
+			return fmt.Errorf("pki: CA %q: its issuer %q is not valid at %s", c.Subject.CommonName, p.Subject.CommonName, now.UTC().Format(time.RFC3339))
+		}
 	}
 	pub, ok := ca.Signer.Public().(interface{ Equal(crypto.PublicKey) bool })
 	if !ok || !pub.Equal(c.PublicKey) {

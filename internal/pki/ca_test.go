@@ -191,3 +191,24 @@ func TestPathLenFits(t *testing.T) {
 		t.Error("NewRoot without a signer succeeded")
 	}
 }
+
+// TestIssueRefusesInvalidChain: a CA whose issuer is not valid at the time
+// of issue signs nothing, though its own certificate is.
+func TestIssueRefusesInvalidChain(t *testing.T) {
+	h := newHierarchy(t)
+	expired, err := NewRoot(pkix.Name{CommonName: "Old Root"}, newKey(t, "ecdsa"), time.Hour, h.now.Add(-2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := &CA{Cert: h.inter.Cert, Signer: h.inter.Signer, Chain: []*x509.Certificate{expired.Cert}}
+	tmpl := ClientTemplate("u-1", "leaf", time.Hour)
+	if _, err := ca.Issue(tmpl, newKey(t, "ecdsa").Public(), h.now); err == nil || !strings.Contains(err.Error(), "Old Root") {
+		t.Errorf("issued under an expired issuer: %v", err)
+	}
+	if _, err := ca.CreateCRL(nil, 1, h.now, h.now.Add(time.Hour), time.Time{}); err == nil {
+		t.Error("a CRL was signed under an expired issuer")
+	}
+	if _, err := h.inter.Issue(tmpl, newKey(t, "ecdsa").Public(), h.now); err != nil {
+		t.Errorf("with its own chain: %v", err)
+	}
+}

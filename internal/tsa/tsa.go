@@ -126,8 +126,12 @@ func (a *Authority) issue(ctx context.Context, req *timestamp.Request, clientIP,
 	if a.Now != nil {
 		now = a.Now
 	}
+	genTime := now().UTC().Truncate(time.Second)
+	if err := validAt(genTime, cert, chain); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
 	ts := timestamp.Timestamp{HashAlgorithm: req.HashAlgorithm, HashedMessage: req.HashedMessage,
-		Time: now().UTC().Truncate(time.Second), Accuracy: accuracy, Policy: policy, Nonce: req.Nonce,
+		Time: genTime, Accuracy: accuracy, Policy: policy, Nonce: req.Nonce,
 		AddTSACertificate: req.Certificates}
 	if req.Certificates && len(chain) > 1 {
 		ts.Certificates = chain[:len(chain)-1] // intermediates: the relying party has the root
@@ -149,6 +153,19 @@ func (a *Authority) issue(ctx context.Context, req *timestamp.Request, clientIP,
 		return nil, nil, fmt.Errorf("%w: the time-stamp log cannot be written: %v", ErrUnavailable, err)
 	}
 	return resp, got.RawToken, nil
+}
+
+// validAt refuses to stamp genTime with a certificate that is not valid
+// then, or whose issuers are not: such a token verifies nowhere, and an
+// expired TSA key must not vouch for times after its certificate's end.
+func validAt(genTime time.Time, cert *x509.Certificate, chain []*x509.Certificate) error {
+	for _, c := range append([]*x509.Certificate{cert}, chain...) {
+		if genTime.Before(c.NotBefore) || genTime.After(c.NotAfter) {
+			return fmt.Errorf("certificate %q is valid from %s to %s, not at %s", c.Subject.CommonName,
+				c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), genTime.Format(time.RFC3339))
+		}
+	}
+	return nil
 }
 
 // signingHash is the digest the TSA signs its tokens with for its key.
