@@ -53,13 +53,12 @@ const crlAttempts = 5
 // crlAttempts times in all; a CRL that may lack the revocation is never
 // returned.
 func (s *Service) regenerateCRL(ctx context.Context, authorityID, need string) (*CRL, error) {
-	h, err := s.hierarchy(ctx)
+	a, err := s.authorityByID(ctx, authorityID)
 	if err != nil {
 		return nil, err
 	}
-	a, ok := h.byID[authorityID]
-	if !ok || a.Kind == KindTSA {
-		return nil, errs.NotFound("ca_not_found", "no certificate authority with id %q", authorityID)
+	if a.Kind == KindTSA {
+		return nil, errs.NotFound("ca_not_found", "%s is not a certificate authority", a.Name)
 	}
 	for attempt := 1; ; attempt++ {
 		crl, err := s.buildCRL(ctx, a)

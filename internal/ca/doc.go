@@ -9,7 +9,11 @@
 // keys in the configured backend (the HSM when there is one). Their handles
 // are kept in the authorities table, apart from keypairs, so no keypair API
 // (signing, the PKCS#11 module) can reach a CA key. More intermediates can
-// be added with [Service.CreateCA].
+// be added with [Service.CreateCA]. Other nodes find a CA made on one node
+// when a lookup misses: the hierarchy is read again, keeping the keys
+// already open, at most once per ten seconds for lookups that requests
+// (anonymous ones included) drive, at once for those that stored records
+// or the periodic jobs drive.
 //
 // # Certificates
 //

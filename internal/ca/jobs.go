@@ -27,6 +27,10 @@ func (s *Service) RunJobs(ctx context.Context) (JobReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	// CAs other nodes made get their CRLs too.
+	if h, err = s.reload(ctx, h, true); err != nil {
+		return rep, err
+	}
 	for _, a := range h.list {
 		if a.Kind == KindTSA {
 			continue

@@ -25,15 +25,16 @@ func (s *Service) answer(ctx context.Context, req *pki.OCSPRequest) []byte {
 	if err != nil {
 		return pki.OCSPErrorResponse(pki.OCSPTryLater)
 	}
-	var issuer *loaded
-	for _, a := range h.list {
-		if a.Kind != KindTSA && req.Items[0].Issued(a.ca) {
-			issuer = a
-			break
-		}
-	}
+	issuer := h.issuerOf(req.Items[0])
 	if issuer == nil {
-		return pki.OCSPErrorResponse(pki.OCSPUnauthorized)
+		// Perhaps a CA another node made: reload, as often as reloadEvery
+		// allows (anyone may ask about any issuer).
+		if h, err = s.reload(ctx, h, false); err != nil {
+			return pki.OCSPErrorResponse(pki.OCSPTryLater)
+		}
+		if issuer = h.issuerOf(req.Items[0]); issuer == nil {
+			return pki.OCSPErrorResponse(pki.OCSPUnauthorized)
+		}
 	}
 	now := s.now()
 	statuses := make([]pki.OCSPStatus, 0, len(req.Items))
@@ -58,4 +59,14 @@ func (s *Service) answer(ctx context.Context, req *pki.OCSPRequest) []byte {
 		return pki.OCSPErrorResponse(pki.OCSPInternalError)
 	}
 	return resp
+}
+
+// issuerOf is the CA of h that issued the certificate id names, or nil.
+func (h *hierarchy) issuerOf(id pki.OCSPCertID) *loaded {
+	for _, a := range h.list {
+		if a.Kind != KindTSA && id.Issued(a.ca) {
+			return a
+		}
+	}
+	return nil
 }

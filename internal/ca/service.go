@@ -1,6 +1,7 @@
 package ca
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -73,7 +74,16 @@ type Service struct {
 
 	mu sync.Mutex
 	h  *hierarchy // nil until loaded
+
+	reloadMu   sync.Mutex // held by the one reload under way
+	lastReload time.Time  // when the last reload began; under reloadMu
 }
+
+// reloadEvery is the least time between two reloads that a lookup
+// missing in the loaded hierarchy may start: anonymous requests name
+// CAs and ask OCSP about any issuer, and each reload reads every
+// authority.
+const reloadEvery = 10 * time.Second
 
 var _ keypair.Hooks = (*Service)(nil)
 
@@ -131,7 +141,7 @@ func (s *Service) hierarchy(ctx context.Context) (*hierarchy, error) {
 			return nil, errs.Wrap(err, http.StatusServiceUnavailable, "store_unavailable", "cannot read the CA hierarchy")
 		}
 	}
-	h, err := s.load(ctx, as)
+	h, err := s.load(ctx, as, nil)
 	if err != nil {
 		return nil, errs.Wrap(err, http.StatusServiceUnavailable, "ca_unavailable", "the CA keys cannot be used")
 	}
@@ -146,10 +156,58 @@ func (s *Service) forget() {
 	s.mu.Unlock()
 }
 
-// load opens the authorities' keys and links each CA to its chain.
-func (s *Service) load(ctx context.Context, as []*Authority) (*hierarchy, error) {
+// reload reads the authorities again after a lookup missed in h, so that
+// a CA another node made is found, and returns the hierarchy to look in
+// again. One reload runs at a time: callers that missed meanwhile take its
+// result. Unless force is set (the lookup comes from a stored record, not
+// from a request), a reload starts at most once per reloadEvery, and
+// otherwise h is returned as it is. Keys already open stay open.
+func (s *Service) reload(ctx context.Context, h *hierarchy, force bool) (*hierarchy, error) {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	s.mu.Lock()
+	cur := s.h
+	s.mu.Unlock()
+	switch {
+	case cur == nil:
+		return s.hierarchy(ctx) // forgotten: loaded afresh
+	case cur != h:
+		return cur, nil // reloaded while this caller waited
+	}
+	now := s.now()
+	if d := now.Sub(s.lastReload); !force && d >= 0 && d < reloadEvery {
+		return h, nil
+	}
+	s.lastReload = now
+	as, err := s.Store.ListAuthorities(ctx)
+	if err != nil {
+		return nil, errs.Wrap(err, http.StatusServiceUnavailable, "store_unavailable", "cannot read the CA hierarchy")
+	}
+	nh, err := s.load(ctx, as, h)
+	if err != nil {
+		return nil, errs.Wrap(err, http.StatusServiceUnavailable, "ca_unavailable", "the CA keys cannot be used")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.h != h {
+		return s.h, nil // forgotten meanwhile (this node made a CA)
+	}
+	s.h = nh
+	return nh, nil
+}
+
+// load opens the authorities' keys and links each CA to its chain. The
+// signers of prev (nil for none) are reused for authorities it holds
+// with the same certificate and key.
+func (s *Service) load(ctx context.Context, as []*Authority, prev *hierarchy) (*hierarchy, error) {
 	h := &hierarchy{byName: map[string]*loaded{}, byID: map[string]*loaded{}}
 	for _, a := range as {
+		if p, ok := prev.get(a); ok {
+			l := &loaded{Authority: a, ca: &pki.CA{Cert: p.ca.Cert, Signer: p.ca.Signer}}
+			h.byName[a.Name], h.byID[a.ID] = l, l
+			h.list = append(h.list, l)
+			continue
+		}
 		cert, err := x509.ParseCertificate(a.Cert)
 		if err != nil {
 			return nil, fmt.Errorf("authority %s: %w", a.Name, err)
@@ -182,13 +240,31 @@ func (s *Service) load(ctx context.Context, as []*Authority) (*hierarchy, error)
 	return h, nil
 }
 
+// get returns the authority of h loaded for a's certificate and key.
+func (h *hierarchy) get(a *Authority) (*loaded, bool) {
+	if h == nil {
+		return nil, false
+	}
+	l, ok := h.byID[a.ID]
+	if !ok || !bytes.Equal(l.Cert, a.Cert) || l.Storage != a.Storage || l.Handle.URI != a.Handle.URI || !bytes.Equal(l.Handle.Blob, a.Handle.Blob) {
+		return nil, false
+	}
+	return l, true
+}
+
 // keySpecID is the key id an authority's key is made under: never a
 // keypair id, so a CA key's sealed blob opens for no keypair.
 func keySpecID(authorityID string) string { return "ca:" + authorityID }
 
-// authority returns the loaded authority named name, reloading once if
-// another node may have made it meanwhile.
+// authority returns the loaded authority named name. A name that is not
+// loaded may be a CA another node made meanwhile: the hierarchy is
+// reloaded, at most once per reloadEvery (names come from anonymous
+// requests); a name no CA could have is not looked for.
 func (s *Service) authority(ctx context.Context, name string) (*loaded, error) {
+	notFound := errs.NotFound("ca_not_found", "no certificate authority named %q", name)
+	if !nameRE.MatchString(name) {
+		return nil, notFound
+	}
 	h, err := s.hierarchy(ctx)
 	if err != nil {
 		return nil, err
@@ -196,14 +272,33 @@ func (s *Service) authority(ctx context.Context, name string) (*loaded, error) {
 	if a, ok := h.byName[name]; ok {
 		return a, nil
 	}
-	s.forget()
-	if h, err = s.hierarchy(ctx); err != nil {
+	if h, err = s.reload(ctx, h, false); err != nil {
 		return nil, err
 	}
 	if a, ok := h.byName[name]; ok {
 		return a, nil
 	}
-	return nil, errs.NotFound("ca_not_found", "no certificate authority named %q", name)
+	return nil, notFound
+}
+
+// authorityByID returns the loaded authority with that id, which a stored
+// record names: when it is not loaded (another node made it), the
+// hierarchy is reloaded at once.
+func (s *Service) authorityByID(ctx context.Context, id string) (*loaded, error) {
+	h, err := s.hierarchy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a, ok := h.byID[id]; ok {
+		return a, nil
+	}
+	if h, err = s.reload(ctx, h, true); err != nil {
+		return nil, err
+	}
+	if a, ok := h.byID[id]; ok {
+		return a, nil
+	}
+	return nil, errs.NotFound("ca_not_found", "no certificate authority with id %q", id)
 }
 
 // urls are the revocation and issuer URLs of certificates issuer issues.
