@@ -37,6 +37,7 @@ keys:
 		{"bad driver", "tls: {cert_file: a, key_file: b}\nstore: {driver: mysql}\nkeys: {disk: {master_keys: [{id: a, env: X}], current: a}}", "store.driver"},
 		{"current missing", "tls: {cert_file: a, key_file: b}\nstore: {path: x}\nkeys: {disk: {master_keys: [{id: a, env: X}], current: b}}", "keys.disk.current"},
 		{"tsa roots without tsa urls", "tls: {cert_file: a, key_file: b}\nstore: {path: x}\nkeys: {disk: {master_keys: [{id: a, env: X}], current: a}}\npki: {timestamp_roots: r.pem}", "pki.timestamp_roots"},
+		{"tsa accuracy below a second", "tls: {cert_file: a, key_file: b}\nstore: {path: x}\nkeys: {disk: {master_keys: [{id: a, env: X}], current: a}}\npki: {tsa_accuracy: 500ms}", "pki.tsa_accuracy: at least 1s"},
 		{"hsm default without hsm", "tls: {cert_file: a, key_file: b}\nstore: {path: x}\nkeys: {default_storage: hsm, disk: {master_keys: [{id: a, env: X}], current: a}}", "keys.hsm is not configured"},
 	}
 	for _, tt := range tests {

@@ -25,7 +25,7 @@ type PKI struct {
 	RenewBefore time.Duration `yaml:"renew_before,omitempty"` // default 720h
 	// TSAPolicy is the TSA's policy OID, dotted (default 1.2.3.4.1, a placeholder: set your own).
 	TSAPolicy   string        `yaml:"tsa_policy,omitempty"`
-	TSAAccuracy time.Duration `yaml:"tsa_accuracy,omitempty"` // default 1s
+	TSAAccuracy time.Duration `yaml:"tsa_accuracy,omitempty"` // default and least 1s: genTime is in whole seconds
 	// TimestampURLs are external RFC 3161 TSAs that signing requests asking
 	// for a time-stamp use, in order, with failover; empty: Signet's own.
 	TimestampURLs    []string `yaml:"timestamp_urls,omitempty"`
@@ -69,6 +69,9 @@ func (p *PKI) validate(add func(string, ...any)) {
 		if d < 0 {
 			add("pki.%s: must not be negative", name)
 		}
+	}
+	if p.TSAAccuracy > 0 && p.TSAAccuracy < time.Second {
+		add("pki.tsa_accuracy: at least 1s, got %s: the TSA states its time in whole seconds, so it cannot claim a finer accuracy", p.TSAAccuracy)
 	}
 	if p.TSAPolicy != "" {
 		if _, err := ParseOID(p.TSAPolicy); err != nil {

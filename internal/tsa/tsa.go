@@ -55,7 +55,7 @@ type Store interface {
 type Authority struct {
 	Identity Identity
 	Policy   asn1.ObjectIdentifier // default DefaultPolicy
-	Accuracy time.Duration         // default 1s
+	Accuracy time.Duration         // default and least 1s: genTime is in whole seconds
 	Now      func() time.Time
 	Log      Store
 	Logger   *slog.Logger
@@ -118,10 +118,9 @@ func (a *Authority) issue(ctx context.Context, req *timestamp.Request, clientIP,
 	if err != nil {
 		return nil, nil, err
 	}
-	accuracy := a.Accuracy
-	if accuracy <= 0 {
-		accuracy = time.Second
-	}
+	// genTime is truncated to the second, so it may be up to a second
+	// early: the token never claims a finer accuracy than that.
+	accuracy := max(a.Accuracy, time.Second)
 	now := time.Now
 	if a.Now != nil {
 		now = a.Now

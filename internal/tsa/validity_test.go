@@ -52,3 +52,21 @@ func TestRefusesOutsideValidity(t *testing.T) {
 		})
 	}
 }
+
+// TestAccuracyAtLeastASecond: genTime is in whole seconds, so a token
+// never claims an accuracy finer than one second.
+func TestAccuracyAtLeastASecond(t *testing.T) {
+	for set, want := range map[time.Duration]time.Duration{0: time.Second, 100 * time.Millisecond: time.Second,
+		time.Second: time.Second, 2500 * time.Millisecond: 2500 * time.Millisecond} {
+		tt := newTSA(t)
+		tt.Accuracy = set
+		resp, status := tt.Respond(context.Background(), opensslQuery(t), "")
+		ts, err := timestamp.ParseResponse(resp)
+		if status != http.StatusOK || err != nil {
+			t.Fatalf("accuracy %v: %d %v", set, status, err)
+		}
+		if ts.Accuracy != want {
+			t.Errorf("accuracy %v: the token claims %v, want %v", set, ts.Accuracy, want)
+		}
+	}
+}
