@@ -93,9 +93,14 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p policy.Principal
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	paths := map[string]bool{}
+	var ocspGet http.Handler
 	for _, rt := range a.Routes() {
-		mux.Handle(rt.Method+" "+rt.Path, a.wrap(rt))
+		h := a.wrap(rt)
+		mux.Handle(rt.Method+" "+rt.Path, h)
 		paths[rt.Path] = true
+		if rt.Name == "ocspGet" {
+			ocspGet = h
+		}
 	}
 	// Same path, other method: a JSON 405 rather than the mux's plain text.
 	for p := range paths {
@@ -107,7 +112,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		renderJSON(w, http.StatusNotFound, ErrorBody{Code: "not_found", Message: "no such endpoint: " + r.URL.Path})
 	})
-	return a.recoverer(a.meta(mux))
+	return a.recoverer(a.meta(rawOCSP(mux, ocspGet)))
 }
 
 // wrap authenticates (where the route needs it), runs the handler and

@@ -40,7 +40,8 @@ func (a *API) ocspPost(w http.ResponseWriter, r *http.Request, _ policy.Principa
 
 func (a *API) ocspGet(w http.ResponseWriter, r *http.Request, _ policy.Principal) error {
 	// The request is the rest of the path, URL-encoded base64; some
-	// clients send '/' and '+' raw, so read the escaped path too.
+	// clients send '/' and '+' raw, so read the escaped path, which
+	// reaches here uncleaned even with "//" in it (see rawOCSP).
 	enc := strings.TrimPrefix(r.URL.EscapedPath(), "/ocsp/")
 	s, err := url.PathUnescape(enc)
 	if err != nil || len(s) > 2*pki.MaxOCSPRequest {
@@ -54,6 +55,20 @@ func (a *API) ocspGet(w http.ResponseWriter, r *http.Request, _ policy.Principal
 	}
 	a.answerOCSP(w, r, der, true)
 	return nil
+}
+
+// rawOCSP sends GET /ocsp/... straight to the OCSP responder: the base64
+// of a request may hold "//" (clients send '/' unescaped, RFC 6960
+// appendix A.1), which the mux would clean and redirect to another
+// request.
+func rawOCSP(mux, ocspGet http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ocspGet != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasPrefix(r.URL.Path, "/ocsp/") {
+			ocspGet.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func (a *API) answerOCSP(w http.ResponseWriter, r *http.Request, der []byte, cacheable bool) {

@@ -1,7 +1,10 @@
 package api_test
 
 import (
+	"bytes"
 	"crypto"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
 	"errors"
 	"math/big"
@@ -106,4 +109,52 @@ func TestOCSPResponder(t *testing.T) {
 func isOCSPError(err error, status ocsp.ResponseStatus) bool {
 	var re ocsp.ResponseError
 	return errors.As(err, &re) && re.Status == status
+}
+
+// TestOCSPGetDoubleSlash: the GET form takes base64 with '/' sent raw,
+// "//" included (the mux cleaned the path and redirected to another
+// request, which was malformed).
+func TestOCSPGetDoubleSlash(t *testing.T) {
+	env := servertest.Start(t)
+	var kp certKeypair
+	env.MustDo(t, env.Lead, "POST", "/api/v1/keypairs", map[string]any{"alias": "slash", "algorithm": "ecdsa", "generate_cert": true}, 201).JSON(t, &kp)
+	leaf, issuing := parsePEM(t, kp.CertificatePEM), parsePEM(t, kp.ChainPEM)
+	plain, err := ocsp.CreateRequest(leaf, issuing, &ocsp.RequestOptions{Hash: crypto.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same request with a nonce of 0xff bytes, whose base64 is "////...".
+	var req struct {
+		TBS struct {
+			List []asn1.RawValue
+			Ext  []pkix.Extension `asn1:"explicit,tag:2,optional"`
+		}
+	}
+	if _, err := asn1.Unmarshal(plain, &req); err != nil {
+		t.Fatal(err)
+	}
+	nonce, _ := asn1.Marshal(bytes.Repeat([]byte{0xff}, 32))
+	req.TBS.Ext = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 2}, Value: nonce}}
+	der, err := asn1.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.StdEncoding.EncodeToString(der)
+	if !strings.Contains(enc, "//") {
+		t.Fatalf("no // in %s", enc)
+	}
+	for _, path := range []string{"/ocsp/" + enc, "/ocsp/" + strings.ReplaceAll(enc, "+", "%2B")} {
+		r := env.Do(t, nil, "GET", path, nil)
+		if r.Status != http.StatusOK {
+			t.Fatalf("GET with //: HTTP %d", r.Status)
+		}
+		resp, err := ocsp.ParseResponseForCert(r.Body, leaf, issuing)
+		if err != nil || resp.Status != ocsp.Good {
+			t.Fatalf("GET with //: %v %v", resp, err)
+		}
+	}
+	// Other paths are still cleaned by the mux.
+	if r := env.Do(t, nil, "GET", "/api//v1/ca/issuing", nil); r.Status != http.StatusOK {
+		t.Errorf("a cleaned path: %d", r.Status)
+	}
 }
