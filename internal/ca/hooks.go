@@ -83,7 +83,7 @@ func (s *Service) AfterGenerate(ctx context.Context, p policy.Principal, kp *key
 	if !r.GenerateCert {
 		return nil
 	}
-	if _, err := s.issue(ctx, p, kp, r.CertProfile, true, r.AutoRenew, "Generate"); err != nil {
+	if _, err := s.issue(ctx, p, kp, r.CertProfile, true, r.AutoRenew, "Generate", nil); err != nil {
 		e := errs.As(err)
 		return errs.Wrap(err, e.Status, e.Code, "keypair %s was created, but its certificate was not issued (%s); retry with POST /api/v1/keypairs/%s/certificates",
 			kp.Alias, e.Message, kp.Alias)
@@ -92,7 +92,8 @@ func (s *Service) AfterGenerate(ctx context.Context, p policy.Principal, kp *key
 }
 
 // AfterRotate gives a keypair whose key was replaced a new default
-// certificate under the profile of the old one, if it had an issued one.
+// certificate under the profile of the old one, with its subject, if it
+// had an issued one.
 //
 // The rotation stands if that fails (the old key is already destroyed):
 // the failure is logged and audited as a failed Certificate/Refresh, and
@@ -131,7 +132,7 @@ func (s *Service) follow(ctx context.Context, kp *keypair.Keypair) error {
 	if cur, err := s.getKeypair(ctx, kp.ID); err == nil && cur.Generation != kp.Generation {
 		isDefault = false // replaced meanwhile: its own hook (or the PKI job) sets the default
 	}
-	_, err = s.issue(ctx, system, kp, c.Profile, isDefault, c.AutoRenew && isDefault, "Refresh")
+	_, err = s.issue(ctx, system, kp, c.Profile, isDefault, c.AutoRenew && isDefault, "Refresh", c)
 	if e := (*errs.Error)(nil); errors.As(err, &e) && e.Code == "certificate_exists" {
 		return nil
 	}

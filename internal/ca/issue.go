@@ -40,7 +40,7 @@ func (s *Service) Issue(ctx context.Context, p policy.Principal, ref string, r I
 	if err := s.Guard.Check(ctx, p, policy.Request{Action: policy.CertGenerate, Keypair: kp.Facts()}, certTarget("Generate", kp)); err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, p, kp, r.Profile, r.Default == nil || *r.Default, r.AutoRenew, "Generate")
+	return s.issue(ctx, p, kp, r.Profile, r.Default == nil || *r.Default, r.AutoRenew, "Generate", nil)
 }
 
 // certProfile finds the profile a keypair's certificate is issued under
@@ -72,8 +72,12 @@ func (s *Service) usableCertProfile(ctx context.Context, p policy.Principal, t g
 	return prof, err
 }
 
-// issue signs and records a certificate for kp's current key.
-func (s *Service) issue(ctx context.Context, p policy.Principal, kp *keypair.Keypair, profile string, isDefault, autoRenew bool, action string) (*Certificate, error) {
+// issue signs and records a certificate for kp's current key. prev, when
+// not nil, is the certificate it replaces (a renewal, or the certificate
+// of a rotated key), whose subject it keeps: the server issues those, and
+// a subject template's ${user} would otherwise name it, not the user who
+// asked for the first certificate.
+func (s *Service) issue(ctx context.Context, p policy.Principal, kp *keypair.Keypair, profile string, isDefault, autoRenew bool, action string, prev *Certificate) (*Certificate, error) {
 	if kp.State != keypair.StateActive {
 		return nil, errs.Conflict("keypair_"+kp.State, "keypair %s is %s: no certificate is issued for it", kp.Alias, kp.State)
 	}
@@ -98,6 +102,13 @@ func (s *Service) issue(ctx context.Context, p policy.Principal, kp *keypair.Key
 	tmpl, err := prof.template(Vars{Alias: kp.Alias, KeypairID: kp.ID, Team: kp.Team, Category: kp.Category, User: p.Name}, s.urls(issuer))
 	if err != nil {
 		return nil, err
+	}
+	if prev != nil {
+		old, err := x509.ParseCertificate(prev.DER)
+		if err != nil {
+			return nil, errs.Internal(err)
+		}
+		tmpl.Subject, tmpl.RawSubject = old.Subject, old.RawSubject
 	}
 	now := s.now()
 	if now.Add(tmpl.Validity).After(issuer.ca.Cert.NotAfter) {

@@ -58,7 +58,8 @@ func (s *Service) RunJobs(ctx context.Context) (JobReport, error) {
 	return rep, errors.Join(all...)
 }
 
-// renew reissues the certificates that are due.
+// renew reissues the certificates that are due, each with the subject of
+// the one it replaces.
 func (s *Service) renew(ctx context.Context) (int, error) {
 	conf, now := s.conf(), s.now()
 	due, err := s.Store.RenewalDue(ctx, now.Add(conf.RenewBefore), 500)
@@ -82,7 +83,7 @@ func (s *Service) renew(ctx context.Context) (int, error) {
 		if stale {
 			action = "Refresh"
 		}
-		if _, err := s.issue(ctx, system, kp, c.Profile, true, c.AutoRenew, action); err != nil {
+		if _, err := s.issue(ctx, system, kp, c.Profile, true, c.AutoRenew, action, c); err != nil {
 			all = append(all, fmt.Errorf("renewing the certificate of %s: %w", kp.Alias, err))
 			continue
 		}

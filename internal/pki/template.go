@@ -16,7 +16,10 @@ import (
 // Template describes a certificate to issue. The CA fills in the serial
 // number, the validity period and the key identifiers.
 type Template struct {
-	Subject     pkix.Name
+	Subject pkix.Name
+	// RawSubject, when set, is the DER subject to use instead of Subject
+	// (a renewal keeping its predecessor's subject byte for byte).
+	RawSubject  []byte
 	DNSNames    []string
 	IPAddresses []net.IP
 	URIs        []*url.URL
@@ -104,7 +107,7 @@ func (t Template) Validate() error {
 	if t.Validity <= 0 {
 		return errors.New("pki: template validity must be positive")
 	}
-	if len(t.Subject.ToRDNSequence()) == 0 && len(t.DNSNames)+len(t.IPAddresses)+len(t.URIs) == 0 {
+	if len(t.RawSubject) == 0 && len(t.Subject.ToRDNSequence()) == 0 && len(t.DNSNames)+len(t.IPAddresses)+len(t.URIs) == 0 {
 		return errors.New("pki: template has neither a subject nor a subject alternative name")
 	}
 	if t.IsCA && t.KeyUsage&x509.KeyUsageCertSign == 0 {
@@ -123,6 +126,7 @@ func (t Template) x509(serial *big.Int, notBefore, notAfter time.Time) *x509.Cer
 	c := &x509.Certificate{
 		SerialNumber:          serial,
 		Subject:               t.Subject,
+		RawSubject:            t.RawSubject,
 		NotBefore:             notBefore,
 		NotAfter:              notAfter,
 		DNSNames:              t.DNSNames,
