@@ -308,7 +308,7 @@ func devServerCmd() *cobra.Command {
 			if err := servePprof(pprofAddr); err != nil {
 				return err
 			}
-			return run(cmd.Context(), c, func(addr string) {
+			return run(cmd.Context(), c, false, func(addr string) {
 				if err := devCredentials(cmd.Context(), c, dataDir, addr); err != nil {
 					fmt.Fprintln(os.Stderr, "signetd bench dev-server:", err)
 				}

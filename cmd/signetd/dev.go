@@ -49,7 +49,7 @@ Not for production: the CA key and credentials sit in DIR.`,
 			if v := os.Getenv("SIGNET_LOG_LEVEL"); v != "" {
 				c.Log.Level = v // as for serve; config.yaml keeps its own
 			}
-			return run(cmd.Context(), c, func(addr string) {
+			return run(cmd.Context(), c, false, func(addr string) {
 				if err := devCredentials(cmd.Context(), c, dataDir, addr); err != nil {
 					fmt.Fprintln(os.Stderr, "signetd dev:", err)
 					return

@@ -44,7 +44,7 @@ acknowledged signature's records are committed first.`,
 				newLogger(c).Warn("pki.tsa_policy is not set: time-stamp tokens carry the placeholder policy OID " +
 					tsa.DefaultPolicy.String() + "; set your organisation's own (docs/configuration.md)")
 			}
-			return run(cmd.Context(), c, nil)
+			return run(cmd.Context(), c, true, nil)
 		},
 	}
 	configFlag(cmd, &cfgPath)
@@ -52,9 +52,11 @@ acknowledged signature's records are committed first.`,
 	return cmd
 }
 
-// run serves until SIGINT or SIGTERM. started, if set, is called once the
-// listener is open.
-func run(ctx context.Context, c config.Config, started func(addr string)) error {
+// run serves until SIGINT or SIGTERM. requirePublicURL refuses to make
+// the CA hierarchy with the URLs of a wildcard listener when pki.public_url
+// is not set (serve; dev listens on loopback). started, if set, is called
+// once the listener is open.
+func run(ctx context.Context, c config.Config, requirePublicURL bool, started func(addr string)) error {
 	setGC(os.Getenv)
 	log := newLogger(c)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -76,6 +78,7 @@ func run(ctx context.Context, c config.Config, started func(addr string)) error 
 	if err != nil {
 		return err
 	}
+	popts.RequirePublicURL = requirePublicURL
 	st, err := openStore(ctx, c)
 	if err != nil {
 		return fmt.Errorf("opening the %s store: %w", c.Store.Driver, err)

@@ -79,6 +79,11 @@ func (s *Service) destroy(ctx context.Context, as ...*Authority) {
 // certificate profiles. Nodes starting together race; the loser's keys are
 // destroyed and it uses the winner's hierarchy.
 func (s *Service) bootstrap(ctx context.Context) (err error) {
+	if s.BeforeBootstrap != nil {
+		if err := s.BeforeBootstrap(); err != nil {
+			return err
+		}
+	}
 	now, org := s.now(), s.conf().Organization
 	var made []*Authority
 	defer func() {

@@ -69,8 +69,12 @@ type Service struct {
 	// BaseURL is the public https URL of this server, embedded in
 	// certificates (CRL, OCSP and issuer URLs).
 	BaseURL func() string
-	Config  Config
-	Log     *slog.Logger
+	// BeforeBootstrap, if set, is asked before the hierarchy is made on
+	// first start; an error refuses to make it (and is returned as is),
+	// e.g. when BaseURL is not one clients can reach.
+	BeforeBootstrap func() error
+	Config          Config
+	Log             *slog.Logger
 
 	mu sync.Mutex
 	h  *hierarchy // nil until loaded

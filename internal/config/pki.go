@@ -13,7 +13,8 @@ import (
 // signing API gets time-stamps from. Every field is optional.
 type PKI struct {
 	// PublicURL is the https URL clients reach this server at; it is
-	// embedded in certificates (CRL, OCSP, issuer). Default: the listener.
+	// embedded in certificates (CRL, OCSP, issuer). Default: the listener,
+	// which signetd serve refuses on first start when it is a wildcard.
 	PublicURL string `yaml:"public_url,omitempty"`
 	// Organization is the O of the CA certificates (default "Signet").
 	Organization string `yaml:"organization,omitempty"`

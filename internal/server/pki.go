@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/asn1"
+	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -28,7 +30,14 @@ type PKIOptions struct {
 	// in certificates (CRL, OCSP and issuer URLs). Empty: https:// and the
 	// listener's address.
 	PublicURL string
-	CA        ca.Config
+	// RequirePublicURL refuses to make the CA hierarchy on first start
+	// when PublicURL is empty and the listener's host is a wildcard
+	// (0.0.0.0, ::): its certificates, the root's for 40 years, would name
+	// https://[::]:PORT, which no client reaches; Serve then fails with
+	// [ErrPublicURLRequired]. signetd serve sets it; signetd dev, whose
+	// URL is the loopback listener's, does not.
+	RequirePublicURL bool
+	CA               ca.Config
 	// TSAPolicy is the TSA's policy OID (default tsa.DefaultPolicy);
 	// TSAAccuracy the accuracy its tokens claim (default 1s).
 	TSAPolicy   asn1.ObjectIdentifier
@@ -53,6 +62,26 @@ type pkiParts struct {
 	tsa     *tsa.Authority
 	stamper *tsa.Stamper
 	base    atomic.Pointer[string] // public URL, set by New or Serve
+	// wildcard is the listener's address when it is a wildcard one that
+	// the public URL was taken from, and that is refused.
+	wildcard atomic.Pointer[string]
+}
+
+// ErrPublicURLRequired is Serve's error when the CA hierarchy would be
+// made with the URLs of a wildcard listener (see
+// [PKIOptions.RequirePublicURL]).
+var ErrPublicURLRequired = errors.New("pki.public_url is required")
+
+// bootstrappable refuses to make the CA hierarchy with a wildcard
+// listener's URLs.
+func (p *pkiParts) bootstrappable() error {
+	if a := p.wildcard.Load(); a != nil {
+		return fmt.Errorf("%w: signetd listens on %s, a wildcard address, and pki.public_url is not set, so the CA certificates made on "+
+			"first start (the root's lives 40 years) would carry CRL, OCSP and issuer URLs under https://%s, which no client reaches; "+
+			"set pki.public_url to the https URL clients and verifiers reach this server at (docs/configuration.md), "+
+			"or listen on a specific address", ErrPublicURLRequired, *a, *a)
+	}
+	return nil
 }
 
 func newPKI(o Options, kps *keypair.Service, g *guard.Guard) *pkiParts {
@@ -61,7 +90,7 @@ func newPKI(o Options, kps *keypair.Service, g *guard.Guard) *pkiParts {
 		p.base.Store(&u)
 	}
 	p.ca = &ca.Service{Store: o.Store, Profiles: o.Store, Keypairs: kps, Backends: o.Backends, Guard: g,
-		BaseURL: p.baseURL, Config: o.PKI.CA, Log: o.Log}
+		BaseURL: p.baseURL, BeforeBootstrap: p.bootstrappable, Config: o.PKI.CA, Log: o.Log}
 	p.tsa = &tsa.Authority{Identity: p.ca.TSAIdentity, Policy: o.PKI.TSAPolicy, Accuracy: o.PKI.TSAAccuracy,
 		Now: o.Now, Log: o.Store, Logger: o.Log}
 	p.stamper = &tsa.Stamper{Internal: p.tsa, InternalURL: func() string { return p.baseURL() + "/tsa" }}
@@ -80,18 +109,41 @@ func (p *pkiParts) baseURL() string {
 }
 
 // listening sets the public URL from the listener's address unless it was
-// configured, and makes (or loads) the CA hierarchy.
-func (s *Server) listening(addr net.Addr) {
+// configured, and makes (or loads) the CA hierarchy. It fails only when
+// the hierarchy would be made with a wildcard listener's URLs, which
+// RequirePublicURL refuses.
+func (s *Server) listening(addr net.Addr) error {
 	if s.pki.base.Load() == nil {
 		u := "https://" + addr.String()
-		s.pki.base.CompareAndSwap(nil, &u)
+		if s.pki.base.CompareAndSwap(nil, &u) && s.opts.PKI.RequirePublicURL && isWildcard(addr) {
+			a := addr.String()
+			s.pki.wildcard.Store(&a)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := s.pki.ca.Ensure(ctx); err != nil {
+	err := s.pki.ca.Ensure(ctx)
+	switch {
+	case errors.Is(err, ErrPublicURLRequired):
+		return err
+	case err != nil:
 		// The CA endpoints retry on their next use.
 		s.opts.Log.Error("private CA", "err", err)
+	case s.pki.wildcard.Load() != nil:
+		s.opts.Log.Warn("pki.public_url is not set and signetd listens on a wildcard address: new certificates carry CRL, OCSP "+
+			"and issuer URLs under "+s.pki.baseURL()+", which clients cannot reach; set pki.public_url", "listen", addr.String())
 	}
+	return nil
+}
+
+// isWildcard reports whether addr's host is unspecified (0.0.0.0 or ::).
+func isWildcard(addr net.Addr) bool {
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "" || (ip != nil && ip.IsUnspecified())
 }
 
 // runPKIJobs publishes CRLs, renews certificates and expires test keypairs,

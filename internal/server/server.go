@@ -154,7 +154,9 @@ func ready(ctx context.Context, o Options) map[string]error {
 
 // Serve serves HTTPS on ln until Shutdown, and runs the background jobs.
 func (s *Server) Serve(ln net.Listener) error {
-	s.listening(ln.Addr())
+	if err := s.listening(ln.Addr()); err != nil {
+		return err
+	}
 	s.jobsOnce.Do(func() {
 		go func() {
 			defer close(s.jobs)
