@@ -27,9 +27,13 @@ func (s *Service) RunJobs(ctx context.Context) (JobReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	// CAs other nodes made get their CRLs too.
-	if h, err = s.reload(ctx, h, true); err != nil {
-		return rep, err
+	// CAs other nodes made get their CRLs too. If one cannot be loaded
+	// here (its key backend is not configured on this node), the others'
+	// work goes on.
+	if nh, err := s.reload(ctx, h, true); err != nil {
+		all = append(all, fmt.Errorf("reloading the CA hierarchy: %w", err))
+	} else {
+		h = nh
 	}
 	for _, a := range h.list {
 		if a.Kind == KindTSA {
