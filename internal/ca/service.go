@@ -193,10 +193,16 @@ func (s *Service) reload(ctx context.Context, h *hierarchy, force bool) (*hierar
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.h != h {
-		return s.h, nil // forgotten meanwhile (this node made a CA)
+	switch s.h {
+	case h:
+		s.h = nh
+	case nil:
+		// Forgotten meanwhile (this node made a CA, perhaps after the
+		// list was read): nh serves this caller, the next use loads
+		// afresh.
+	default:
+		return s.h, nil
 	}
-	s.h = nh
 	return nh, nil
 }
 
