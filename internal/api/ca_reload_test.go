@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -30,9 +31,17 @@ func TestUnknownCANamesDoNotReload(t *testing.T) {
 			t.Errorf("GET %s: %s", path, r)
 		}
 	}
-	for _, name := range []string{"Issuing", "-x", "a%20b", "x%00", url.PathEscape(string(make([]byte, 65)))} {
+	for _, name := range []string{"Issuing", "-x", "a%20b"} {
 		get("/ca/" + name + ".crt")
 		get("/api/v1/ca/" + name)
+	}
+	// Control characters are refused at the edge, before any lookup.
+	for _, name := range []string{"x%00", url.PathEscape(string(make([]byte, 65)))} {
+		for _, path := range []string{"/ca/" + name + ".crt", "/api/v1/ca/" + name} {
+			if r := env.Do(t, nil, "GET", path, nil); r.Status != 400 || !strings.HasPrefix(r.Code(), "invalid_") {
+				t.Errorf("GET %s: %s", path, r)
+			}
+		}
 	}
 	if n := hs.lists.Load() - lists; n != 0 {
 		t.Errorf("impossible names reloaded the hierarchy %d times", n)
