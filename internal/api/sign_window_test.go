@@ -34,8 +34,8 @@ func (k *slowKeys) Signer(ctx context.Context, h keys.Handle) (crypto.Signer, er
 // between its authorization and its signature, on each store. A request
 // authorized just before the window opens and signed inside it is recorded
 // at the time it was decided on, outside the window, and does not count;
-// one authorized just before the window ends and signed after it counts,
-// recorded inside it.
+// one authorized just before the window ends and signed after it is
+// refused (release_changed): a counted signature is made inside its window.
 func TestSignatureCountsAtOneTime(t *testing.T) {
 	servertest.EachStore(t, func(t *testing.T, store servertest.Option) {
 		var offset atomic.Int64
@@ -67,7 +67,15 @@ func TestSignatureCountsAtOneTime(t *testing.T) {
 			slow.before = func() { offset.Store(int64(c.signs)) }
 			slow.armed.Store(true)
 			d := sha256.Sum256([]byte(c.alias))
-			env.MustDo(t, env.Lead, "POST", "/api/v1/keypairs/"+c.alias+"/sign", map[string]any{"sig_alg": "SHA256withECDSA", "hash": d[:]}, 200)
+			body := map[string]any{"sig_alg": "SHA256withECDSA", "hash": d[:]}
+			if c.alias == "late" {
+				r := env.MustDo(t, env.Lead, "POST", "/api/v1/keypairs/"+c.alias+"/sign", body, 409)
+				if r.Code() != "release_changed" {
+					t.Fatalf("signed after the window ended: %s, want 409 release_changed", r)
+				}
+				continue
+			}
+			env.MustDo(t, env.Lead, "POST", "/api/v1/keypairs/"+c.alias+"/sign", body, 200)
 
 			recs, err := env.Store.ListSignatures(context.Background(), siglog.Filter{KeypairID: ids[c.alias], Status: siglog.StatusSigned, Limit: 10})
 			if err != nil || len(recs) != 1 {
@@ -84,8 +92,8 @@ func TestSignatureCountsAtOneTime(t *testing.T) {
 			}
 		}
 		r, err := env.Store.GetRelease(context.Background(), rel.ID)
-		if err != nil || r.Used != 1 {
-			t.Fatalf("release used %d (%v), want 1: the signature that counted", r.Used, err)
+		if err != nil || r.Used != 0 {
+			t.Fatalf("release used %d (%v), want 0: nothing signed inside the window", r.Used, err)
 		}
 	})
 }

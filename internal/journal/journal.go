@@ -37,7 +37,11 @@ type Entry struct {
 type Reservation struct {
 	ReleaseID string
 	N         int
-	At        time.Time
+	// At is when the request was authorized: the window must have begun
+	// by then. Signed is when its signatures were made: the window must not
+	// have ended by then (zero: At).
+	At     time.Time
+	Signed time.Time
 	// Revision is the release's revision the request was authorized
 	// against: an edit since (participants, keypairs, window) voids the
 	// reservation with ErrReleaseChanged.

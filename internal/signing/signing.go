@@ -99,9 +99,10 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 		}
 	}()
 	// One time for the decision and the records: whether a signature counts
-	// toward a release is decided at now, so it is recorded (and its
-	// reservation checked against the window) at now too, however long the
-	// claim and the key backend take.
+	// toward a release is decided at now, so it is recorded at now too,
+	// however long the claim and the key backend take. A counted one must
+	// also be made before its window ends: the reservation checks the time
+	// of signing too, and a window that closed meanwhile refuses it.
 	now := s.Guard.Now().UTC().Truncate(time.Microsecond)
 	var alg sigalg.Alg
 	var counted *release.Release
@@ -157,6 +158,9 @@ func (s *Service) Sign(ctx context.Context, p policy.Principal, r Request) (res 
 			entries[i].Reserve = &journal.Reservation{ReleaseID: counted.ID, N: len(r.Items), At: now, Revision: counted.Revision}
 		}
 		res[i] = Result{Signature: sig, RecordID: rec.ID, SigAlg: alg.Name, TimestampToken: token}
+	}
+	if counted != nil {
+		entries[0].Reserve.Signed = s.Guard.Now().UTC().Truncate(time.Microsecond)
 	}
 	if err := s.Journal.Commit(ctx, entries...); err != nil {
 		if errors.Is(err, journal.ErrKeyRotated) {

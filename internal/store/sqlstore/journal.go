@@ -146,11 +146,14 @@ const reserveSQL = `UPDATE releases SET used = used + ? WHERE id = ? AND used + 
 	AND status = 'approved' AND start_at <= ? AND end_at > ? AND revision = ?`
 
 // reserve applies a reservation in tx: journal.ErrBudgetExhausted when the
-// release has no room for it, journal.ErrReleaseChanged when it no longer
-// takes signatures at r.At.
+// release has no room for it, journal.ErrReleaseChanged when it did not
+// take signatures at r.At or no longer did at r.Signed.
 func (db *DB) reserve(ctx context.Context, tx *sql.Tx, r *journal.Reservation) error {
-	at := micros(r.At)
-	res, err := db.txExec(ctx, tx, db.d.rebind(reserveSQL), r.N, r.ReleaseID, r.N, at, at, r.Revision)
+	end := r.Signed
+	if end.IsZero() {
+		end = r.At
+	}
+	res, err := db.txExec(ctx, tx, db.d.rebind(reserveSQL), r.N, r.ReleaseID, r.N, micros(r.At), micros(end), r.Revision)
 	if err != nil {
 		return db.wrap(err, "release %s: reserving %d signatures", r.ReleaseID, r.N)
 	}
