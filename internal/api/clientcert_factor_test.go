@@ -50,3 +50,31 @@ func TestClientCertNeedsSecondFactor(t *testing.T) {
 	d := digest32()
 	env.MustDo(t, fresh, "POST", "/api/v1/keypairs/factor-key/sign", map[string]any{"sig_alg": "SHA256withECDSA", "hash": d}, 200)
 }
+
+// TestPasswordsNeedSecondFactor: another user's password, or a reset of
+// their 2FA, leads to a web session, which issues client certificates, so
+// an API token alone sets neither, and creates no user with a password;
+// with the caller's client certificate it may.
+func TestPasswordsNeedSecondFactor(t *testing.T) {
+	env := servertest.Start(t)
+	apiUser(t, env, "gina", "developer")
+	lead := tokenOnly(env, env.Lead)
+	for _, c := range []struct{ method, path string }{
+		{"POST", "/api/v1/users"}, {"PUT", "/api/v1/users/gina/password"}, {"DELETE", "/api/v1/users/gina/totp"},
+	} {
+		body := map[string]any{"password": "a long new passphrase"}
+		if c.method == "POST" {
+			body["name"] = "evil"
+			body["roles"] = []string{"lead"}
+		}
+		if c.method == "DELETE" {
+			body = nil
+		}
+		if r := env.Do(t, lead, c.method, c.path, body); r.Status != 403 || r.Code() != "second_factor_required" {
+			t.Errorf("%s %s with a token alone: %d %s, want 403 second_factor_required", c.method, c.path, r.Status, r.Code())
+		}
+	}
+	env.MustDo(t, lead, "POST", "/api/v1/users", map[string]any{"name": "nopass", "roles": []string{"developer"}}, 201)
+	env.MustDo(t, env.Lead, "PUT", "/api/v1/users/gina/password", map[string]any{"password": "a long new passphrase"}, 204)
+	env.MustDo(t, env.Lead, "POST", "/api/v1/users", map[string]any{"name": "withpass", "roles": []string{"developer"}, "password": "a long new passphrase"}, 201)
+}

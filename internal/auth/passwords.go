@@ -110,8 +110,8 @@ func (s *Service) SetPassword(ctx context.Context, p policy.Principal, ref strin
 		return err
 	}
 	t := userTarget("Password", u)
-	if u.ID != p.UserID {
-		if err := s.actOn(ctx, p, u, policy.Request{}, t); err != nil {
+	if u.ID != p.UserID { // a password opens a web session, which issues client certificates
+		if err := s.actOn(ctx, p, u, policy.Request{IssuesSecondFactor: true}, t); err != nil {
 			return err
 		}
 	}
@@ -181,7 +181,9 @@ func (s *Service) ResetTOTP(ctx context.Context, p policy.Principal, ref string)
 		return err
 	}
 	t := userTarget("Reset-2FA", u)
-	if err := s.actOn(ctx, p, u, policy.Request{}, t); err != nil {
+	// Whoever knows the password enrols anew: like setting it, this leads
+	// to a web session, which issues client certificates.
+	if err := s.actOn(ctx, p, u, policy.Request{IssuesSecondFactor: true}, t); err != nil {
 		return err
 	}
 	return storeErr(s.Store.SetTOTP(ctx, u.ID, nil, s.event(ctx, p, t)), "user "+u.Name)

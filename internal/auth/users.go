@@ -42,7 +42,8 @@ func (s *Service) CreateUser(ctx context.Context, p policy.Principal, r UserRequ
 	u := &User{ID: uuid.Must(uuid.NewV7()).String(), Name: r.Name, Email: r.Email, Type: r.Type,
 		Roles: nonNil(r.Roles), Groups: nonNil(r.Groups), CreatedAt: s.now()}
 	t := userTarget("Create", u)
-	if err := s.check(ctx, p, policy.Request{Action: policy.UserManage}, t); err != nil {
+	// A password opens a web session, which issues client certificates.
+	if err := s.check(ctx, p, policy.Request{Action: policy.UserManage, IssuesSecondFactor: r.Password != ""}, t); err != nil {
 		return nil, err
 	}
 	if err := checkName("user", r.Name); err != nil {

@@ -108,9 +108,10 @@ type Request struct {
 	// as signing does.
 	UsesKey bool
 	// IssuesSecondFactor: the action makes a client certificate, the second
-	// factor, which the first factor alone must not mint: it needs the
-	// caller's own client certificate already (SecondFactor) or a web
-	// session (WebSession).
+	// factor, or what leads to one (another user's password or 2FA reset,
+	// which open a web session), which the first factor alone must not
+	// mint: it needs the caller's own client certificate already
+	// (SecondFactor) or a web session (WebSession).
 	IssuesSecondFactor bool
 	// Subject is the user acted upon, when it is not the caller, by an
 	// action that lets the caller act as it (its credentials, password or
@@ -158,7 +159,7 @@ func Authorize(p Principal, req Request, now time.Time) Decision {
 	}
 	if req.IssuesSecondFactor && !p.SecondFactor && !p.WebSession {
 		return deny("second_factor_required",
-			"issuing a client certificate needs the second factor already: send the API token with your client certificate (mutual TLS), or sign in to the web console; an API token alone cannot make one")
+			"issuing a client certificate, or setting another user's password or two-factor enrolment (which lead to one), needs the second factor already: send the API token with your client certificate (mutual TLS), or sign in to the web console; an API token alone cannot")
 	}
 	if act == TeamManage && !p.TeamsOn && !p.allTeams() {
 		return deny("permission_denied", "missing permission team.manage from an account-wide role of scope account: while teams are off, team roles (Team lead) manage no team")
