@@ -88,6 +88,7 @@ func TestTeams(t *testing.T) {
 	blueDev := member(nil, map[string][]string{"blue": {RoleDeveloper}}) // developer inside blue only
 	blueBuild := member([]string{RoleBuildEngineer}, blue)
 	inBlueBuild := member(nil, map[string][]string{"blue": {RoleBuildEngineer}})
+	buildAndBlueDev := member([]string{RoleBuildEngineer}, map[string][]string{"blue": {RoleDeveloper}, "red": nil})
 	off, offLead := dev, teamLead
 	off.TeamsOn, offLead.TeamsOn = false, false
 	tests := []struct {
@@ -121,6 +122,11 @@ func TestTeams(t *testing.T) {
 		{"build engineer does not see another team's", blueBuild, Request{Action: KeypairView, Keypair: in("red")}, "permission_denied"},
 		{"build engineer held in a team sees only there", inBlueBuild, Request{Action: KeypairView, Keypair: in("")}, "permission_denied"},
 		{"build engineer held in a team lists", inBlueBuild, Request{Action: KeypairView}, ""},
+		// keypair.view held in one team does not hide what the caller may
+		// sign with in another.
+		{"view in blue, sign in red: sees red's keypair", buildAndBlueDev, Request{Action: KeypairView, Keypair: in("red")}, ""},
+		{"view in blue, sign in red: signs there", buildAndBlueDev, Request{Action: Sign, Keypair: in("red")}, ""},
+		{"view in blue, no sign in green: refused as before", buildAndBlueDev, Request{Action: KeypairView, Keypair: in("green")}, "team_access_denied"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

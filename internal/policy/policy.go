@@ -135,13 +135,21 @@ func deny(code, reason string) Decision { return Decision{Code: code, Reason: re
 
 // Authorize decides whether p may perform req at time now.
 func Authorize(p Principal, req Request, now time.Time) Decision {
+	d := authorize(p, req, now)
+	if !d.Allow && req.Action == KeypairView && !p.Disabled {
+		if v := viewThroughSign(p, req, now); v.Allow {
+			return v
+		}
+	}
+	return d
+}
+
+// authorize applies the rules; Authorize adds keypairs seen through sign.
+func authorize(p Principal, req Request, now time.Time) Decision {
 	_ = now // release windows arrive as facts (Release.Status)
 	act := req.Action
 	if p.Disabled {
 		return deny("user_disabled", "user "+p.Name+" is disabled")
-	}
-	if act == KeypairView && !p.Has(KeypairView) {
-		return viewThroughSign(p, req, now)
 	}
 	if !p.Has(act) && !(act == Sign && p.Has(SignAssigned)) {
 		return deny("permission_denied", "missing permission "+string(act))
