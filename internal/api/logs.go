@@ -19,6 +19,7 @@ import (
 	"github.com/signet-project/signet/internal/policy"
 	"github.com/signet-project/signet/internal/request"
 	"github.com/signet-project/signet/internal/siglog"
+	"github.com/signet-project/signet/internal/store"
 )
 
 type signatureList struct {
@@ -90,6 +91,13 @@ func (a *API) listSignatures(w http.ResponseWriter, r *http.Request, p policy.Pr
 	if err != nil {
 		return err
 	}
+	if afterID != "" { // an id naming no record would read as the end of the log
+		if _, err := a.Logs.ListSignatures(r.Context(), siglog.Filter{After: afterID, Limit: 1}); errors.Is(err, store.ErrNotFound) {
+			return errs.BadRequest("invalid_after", "after names no signature record: %s; pass the \"next\" value of the previous page", afterID)
+		} else if err != nil {
+			return errs.Internal(err)
+		}
+	}
 	user, err := a.userID(r.Context(), "user", q.Get("user"))
 	if err != nil {
 		return err
@@ -139,8 +147,8 @@ func signatureCursor(s string) (seq int64, id string, err error) {
 	if n, perr := strconv.ParseInt(s, 10, 64); perr == nil && n >= 0 {
 		return n, "", nil
 	}
-	if _, perr := uuid.Parse(s); perr == nil {
-		return 0, s, nil
+	if u, perr := uuid.Parse(s); perr == nil {
+		return 0, u.String(), nil // the stored form: lower case, no braces
 	}
 	return 0, "", errs.BadRequest("invalid_after", "after must be the \"next\" value of the previous page, got %q", s)
 }

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +49,19 @@ func TestSignatureLogPagingInCommitOrder(t *testing.T) {
 		env.MustDo(t, env.Lead, "GET", "/api/v1/logs/signatures?limit=1&after="+cursor, nil, 200).JSON(t, &p)
 		if len(p.Records) != 1 || p.Records[0].ID != earlier {
 			t.Fatalf("page after %s: %+v, want the record committed since (%s)", cursor, p.Records, earlier)
+		}
+		// The older cursor, a record's id, in any form uuid takes; an id
+		// naming no record is refused, not read as the end of the log.
+		p = page{}
+		env.MustDo(t, env.Lead, "GET", "/api/v1/logs/signatures?limit=1&after="+strings.ToUpper(later), nil, 200).JSON(t, &p)
+		if len(p.Records) != 1 || p.Records[0].ID != earlier {
+			t.Fatalf("page after id %s: %+v, want %s", later, p.Records, earlier)
+		}
+		for _, path := range []string{"/api/v1/logs/signatures?after=", "/api/v1/logs/signatures?format=csv&after="} {
+			r := env.Do(t, env.Lead, "GET", path+uuid.Must(uuid.NewV7()).String(), nil)
+			if r.Status != 400 || r.Code() != "invalid_after" {
+				t.Errorf("%s<unknown id>: %s, want 400 invalid_after", path, r)
+			}
 		}
 	})
 }

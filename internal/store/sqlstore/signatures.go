@@ -3,8 +3,11 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 
 	"github.com/signet-project/signet/internal/siglog"
+	"github.com/signet-project/signet/internal/store"
 )
 
 const signatureCols = `id, time, status, error_code, user_id, user_name, keypair_id, keypair_alias,
@@ -82,7 +85,17 @@ func (db *DB) ListSignatures(ctx context.Context, f siglog.Filter) ([]*siglog.Re
 	case f.AfterSeq > 0:
 		w.add("seq > ?", f.AfterSeq)
 	case f.After != "":
-		w.add("seq > (SELECT seq FROM signatures WHERE id = ?)", f.After)
+		// An id that names no record is an error, not an empty page: a
+		// consumer would take that for the end of the log.
+		var seq int64
+		err := db.r.QueryRowContext(ctx, db.d.rebind(`SELECT seq FROM signatures WHERE id = ?`), f.After).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("signatures: no record %s to continue after: %w", f.After, store.ErrNotFound)
+		}
+		if err != nil {
+			return nil, db.wrap(err, "signatures: reading the cursor")
+		}
+		w.add("seq > ?", seq)
 	}
 	q := `SELECT ` + signatureCols + ` FROM signatures` + w.String() + ` ORDER BY seq LIMIT ?`
 	rows, err := db.r.QueryContext(ctx, db.d.rebind(q), append(w.args, limit(f.Limit))...)
