@@ -65,5 +65,12 @@ func TestControlCharactersRefused(t *testing.T) {
 		if got.Name != "v1" || got.Note != "first line\nsecond line" || len(got.Approvals) != 1 {
 			t.Fatalf("release after the refusals: %+v", got)
 		}
+		// Windows line ends pass; an edit of other fields does not check
+		// the note it does not send.
+		generate(t, env, lead, map[string]any{"alias": "cd", "algorithm": "ecdsa", "status": "offline"})
+		body := release("v3", "", "one\r\ntwo")
+		body["keypairs"] = []string{"cd"}
+		crlf := createRelease(t, env, lead, body, 201)
+		env.MustDo(t, lead, "PATCH", "/api/v1/releases/"+crlf.ID, map[string]any{"max_signatures": 6}, 200)
 	})
 }

@@ -42,11 +42,11 @@ func IsClean(s string, most int) bool {
 	return len(s) <= most && utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
 }
 
-// IsCleanText is IsClean for text that may span lines: newlines and tabs
-// pass, every other control character (NUL, carriage return, escape) does
-// not.
+// IsCleanText is IsClean for text that may span lines: newlines, carriage
+// returns (Windows line ends) and tabs pass, every other control character
+// (NUL, escape, C1 controls) does not.
 func IsCleanText(s string, most int) bool {
 	return len(s) <= most && utf8.ValidString(s) && strings.IndexFunc(s, func(c rune) bool {
-		return unicode.IsControl(c) && c != '\n' && c != '\t'
+		return unicode.IsControl(c) && c != '\n' && c != '\r' && c != '\t'
 	}) < 0
 }

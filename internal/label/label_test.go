@@ -31,7 +31,7 @@ func TestIsCleanText(t *testing.T) {
 		"two\nlines\tand a tab": true,
 		"é":                     true,
 		"nul\x00":               false,
-		"cr\r\n":                false,
+		"crlf\r\n":              true, // Windows line ends
 		"esc\x1b[2J":            false,
 		"bad \xff byte":         false,
 		"\u0085":                false, // NEL, a C1 control

@@ -84,11 +84,16 @@ func (s *Service) apply(ctx context.Context, p policy.Principal, r *Release, u U
 	}
 	set(&r.Name, u.Name)
 	r.Name = strings.TrimSpace(r.Name)
-	set(&r.Version, u.Version)
-	set(&r.Note, u.Note)
-	if err := checkText(r.Version, r.Note); err != nil {
+	// Only what the request sends is checked: text stored before the
+	// check (a note with CRLF line ends) does not block other edits.
+	var version, note string
+	set(&version, u.Version)
+	set(&note, u.Note)
+	if err := checkText(version, note); err != nil {
 		return err
 	}
+	set(&r.Version, u.Version)
+	set(&r.Note, u.Note)
 	set(&r.Team, u.Team)
 	if err := checkRefs("team", []string{r.Team}); err != nil {
 		return err
