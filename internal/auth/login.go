@@ -156,7 +156,10 @@ func (s *Service) changedMeanwhile(ctx context.Context, u *User, purpose string)
 func (s *Service) SignIn(ctx context.Context, r SignInRequest) (*SignIn, error) {
 	u, err := s.Store.GetUser(ctx, r.Name)
 	if err != nil {
-		_, _, _ = s.verify(ctx, r.Password, "") // as slow as a real check
+		// As slow as a real check, and busy as a known name would be.
+		if _, _, err := s.verify(ctx, r.Password, ""); err != nil {
+			return nil, err
+		}
 		s.auditUnknown(ctx, forSignIn)
 		return nil, errSignIn()
 	}

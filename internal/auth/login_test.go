@@ -463,6 +463,14 @@ func TestHashingQueueBounded(t *testing.T) {
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("refused after %v, not at once", d)
 		}
+		// An unknown name answers as a known one does: busy, not a refusal
+		// that would tell the name apart (and no audit record to flood).
+		if _, err := f.svc.SignIn(context.Background(), auth.SignInRequest{Name: "nobody-else", Password: "guess"}); code(err) != "busy" {
+			t.Fatalf("an unknown name past the queue: %v, want busy", err)
+		}
+		if _, err := f.svc.BeginTOTP(context.Background(), "nobody-else", "guess"); code(err) != "busy" {
+			t.Fatalf("a TOTP enrolment of an unknown name past the queue: %v, want busy", err)
+		}
 		release()
 		wg.Wait()
 		close(errc)
