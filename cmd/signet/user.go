@@ -49,11 +49,12 @@ func userCmd(a *app) *cobra.Command {
 oneself needs the user.manage permission (the Lead role). A standard user
 is a person (web sign-in, own tokens and client certificates); a service
 user is automation, whose credentials a Lead makes with "signet token
-create --user" and "signet client-cert issue --user". Acting on another
-user's tokens, client certificates, password or 2FA, or enabling them,
-lets one act as that user, so it also needs every permission that user
-holds (account-wide and in teams, through groups too): a user manager who
-is no Lead cannot act on a Lead.`,
+create --user" and "signet client-cert issue --user". Making another
+user's tokens or client certificates, setting their password or 2FA, or
+enabling them, lets one act as that user, so it also needs every
+permission that user holds (account-wide and in teams, through groups
+too): a user manager who is no Lead cannot act on a Lead. Listing and
+revoking their tokens and certificates need user.manage only.`,
 	}
 	cmd.AddCommand(userLsCmd(a), userDescribeCmd(a), userCreateCmd(a), userUpdateCmd(a),
 		userStateCmd(a, "disable"), userStateCmd(a, "enable"), userDeleteCmd(a),

@@ -23,11 +23,13 @@ type TokenRequest struct {
 
 // owner resolves whose credentials a request is about, and checks that p
 // may manage them: one's own with credentials.manage_own (standard users),
-// another's with user.manage (a Lead: service users, and offboarding) when
-// p holds every permission that user holds, since p may then act as it.
-// req holds the facts of the action beyond its permission
-// (IssuesSecondFactor).
-func (s *Service) owner(ctx context.Context, p policy.Principal, ref string, req policy.Request, t guard.Target) (*User, error) {
+// another's with user.manage (a Lead: service users, and offboarding). One
+// that mints a credential for another user (mints) lets p act as that
+// user, so it also needs p to hold every permission that user holds;
+// listing and revoking need user.manage only, so that a user manager can
+// take a leaked credential away. req holds the facts of the action beyond
+// its permission (IssuesSecondFactor).
+func (s *Service) owner(ctx context.Context, p policy.Principal, ref string, req policy.Request, t guard.Target, mints bool) (*User, error) {
 	if ref == "" || ref == p.UserID || ref == p.Name {
 		u, err := s.user(ctx, p.UserID)
 		if err != nil {
@@ -44,6 +46,10 @@ func (s *Service) owner(ctx context.Context, p policy.Principal, ref string, req
 	if err != nil {
 		return nil, err
 	}
+	if !mints {
+		req.Action = policy.UserManage
+		return u, s.check(ctx, p, req, t)
+	}
 	return u, s.actOn(ctx, p, u, req, t)
 }
 
@@ -53,7 +59,7 @@ func (s *Service) owner(ctx context.Context, p policy.Principal, ref string, req
 // for no expiry, it gets the caller's token's expiry (the answer shows it).
 func (s *Service) CreateToken(ctx context.Context, p policy.Principal, r TokenRequest) (*Token, string, error) {
 	t := guard.Target{Type: "Token", Action: "Create", Name: r.Name}
-	u, err := s.owner(ctx, p, r.User, policy.Request{}, t)
+	u, err := s.owner(ctx, p, r.User, policy.Request{}, t, true)
 	if err != nil {
 		return nil, "", err
 	}
@@ -96,7 +102,7 @@ func (s *Service) CreateToken(ctx context.Context, p policy.Principal, r TokenRe
 
 // ListTokens lists a user's API tokens (the caller's by default).
 func (s *Service) ListTokens(ctx context.Context, p policy.Principal, userRef string) ([]*Token, error) {
-	u, err := s.owner(ctx, p, userRef, policy.Request{}, guard.Target{Type: "Token", Action: "List", Name: userRef})
+	u, err := s.owner(ctx, p, userRef, policy.Request{}, guard.Target{Type: "Token", Action: "List", Name: userRef}, false)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +123,7 @@ func (s *Service) RevokeToken(ctx context.Context, p policy.Principal, id string
 		return nil, errs.Internal(err)
 	}
 	t := guard.Target{Type: "Token", Action: "Revoke", ID: tok.ID, Name: tok.Prefix}
-	if _, err := s.owner(ctx, p, tok.UserID, policy.Request{}, t); err != nil {
+	if _, err := s.owner(ctx, p, tok.UserID, policy.Request{}, t, false); err != nil {
 		return nil, err
 	}
 	now := s.now()

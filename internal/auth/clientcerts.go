@@ -67,7 +67,7 @@ type CertRequest struct {
 // with an expiring API token ends with that token at the latest.
 func (s *Service) IssueClientCert(ctx context.Context, p policy.Principal, r CertRequest) (*ClientCert, []byte, string, error) {
 	t := guard.Target{Type: "ClientCertificate", Action: "Create"}
-	u, err := s.owner(ctx, p, r.User, policy.Request{IssuesSecondFactor: true}, t)
+	u, err := s.owner(ctx, p, r.User, policy.Request{IssuesSecondFactor: true}, t, true)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -105,7 +105,7 @@ func (s *Service) IssueClientCert(ctx context.Context, p policy.Principal, r Cer
 
 // ListClientCerts lists a user's client certificates (the caller's by default).
 func (s *Service) ListClientCerts(ctx context.Context, p policy.Principal, userRef string) ([]*ClientCert, error) {
-	u, err := s.owner(ctx, p, userRef, policy.Request{}, guard.Target{Type: "ClientCertificate", Action: "List", Name: userRef})
+	u, err := s.owner(ctx, p, userRef, policy.Request{}, guard.Target{Type: "ClientCertificate", Action: "List", Name: userRef}, false)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (s *Service) RevokeClientCert(ctx context.Context, p policy.Principal, id s
 		return nil, errs.Internal(err)
 	}
 	t := guard.Target{Type: "ClientCertificate", Action: "Revoke", ID: c.ID, Name: c.Serial}
-	if _, err := s.owner(ctx, p, c.UserID, policy.Request{}, t); err != nil {
+	if _, err := s.owner(ctx, p, c.UserID, policy.Request{}, t, false); err != nil {
 		return nil, err
 	}
 	now := s.now()
