@@ -2,9 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
 	"io/fs"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"testing/fstest"
@@ -12,8 +10,6 @@ import (
 
 	"github.com/signet-project/signet/internal/release"
 	"github.com/signet-project/signet/internal/store/pgtest"
-	"github.com/signet-project/signet/internal/store/postgres"
-	"github.com/signet-project/signet/internal/store/sqlite"
 	"github.com/signet-project/signet/internal/store/sqlstore"
 )
 
@@ -42,32 +38,7 @@ func upTo(t *testing.T, fsys fs.FS, n string) fs.FS {
 // as JSON into release_approvals rows, on each dialect.
 func TestMigrateApprovals(t *testing.T) {
 	ctx := context.Background()
-	type dialect struct {
-		d    sqlstore.Dialect
-		open func() *sql.DB
-	}
-	path := filepath.Join(t.TempDir(), "m.db")
-	var pgDSN string
-	dialects := map[string]dialect{
-		"sqlite": {sqlite.Dialect(), func() *sql.DB {
-			w, err := sql.Open("sqlite", path+"?_txlock=immediate")
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.SetMaxOpenConns(1)
-			return w
-		}},
-		"postgres": {postgres.Dialect(), func() *sql.DB {
-			if pgDSN == "" {
-				pgDSN = pgtest.DSN(t)
-			}
-			db, err := sql.Open("pgx", pgDSN)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return db
-		}},
-	}
+	dialects := migrationDialects(t)
 	for name, dl := range dialects {
 		t.Run(name, func(t *testing.T) {
 			old := dl.d

@@ -2,16 +2,11 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/signet-project/signet/internal/journal"
 	"github.com/signet-project/signet/internal/siglog"
-	"github.com/signet-project/signet/internal/store/pgtest"
-	"github.com/signet-project/signet/internal/store/postgres"
-	"github.com/signet-project/signet/internal/store/sqlite"
 	"github.com/signet-project/signet/internal/store/sqlstore"
 )
 
@@ -20,31 +15,7 @@ import (
 // the next record committed continues from there, on each dialect.
 func TestMigrateSignatureSeq(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "m.db")
-	var pgDSN string
-	dialects := map[string]struct {
-		d    sqlstore.Dialect
-		open func() *sql.DB
-	}{
-		"sqlite": {sqlite.Dialect(), func() *sql.DB {
-			w, err := sql.Open("sqlite", path+"?_txlock=immediate")
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.SetMaxOpenConns(1)
-			return w
-		}},
-		"postgres": {postgres.Dialect(), func() *sql.DB {
-			if pgDSN == "" {
-				pgDSN = pgtest.DSN(t)
-			}
-			db, err := sql.Open("pgx", pgDSN)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return db
-		}},
-	}
+	dialects := migrationDialects(t)
 	for name, dl := range dialects {
 		t.Run(name, func(t *testing.T) {
 			old := dl.d
