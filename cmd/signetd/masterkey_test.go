@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,31 +13,12 @@ import (
 	"github.com/signet-project/signet/internal/server/servertest"
 	"github.com/signet-project/signet/internal/sigalg"
 	"github.com/signet-project/signet/internal/store/pgtest"
-	"github.com/signet-project/signet/internal/store/postgres"
-	"github.com/signet-project/signet/internal/store/sqlite"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // stores opens a fresh store of each kind.
-var stores = map[string]func(t *testing.T) server.Store{
-	"sqlite": func(t *testing.T) server.Store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "signet.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"postgres": func(t *testing.T) server.Store {
-		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
+var stores = servertest.OpenStores()
 
 // rotatingStore runs rotate once, just before the first re-wrapped handle
 // is written: a server rotating the dynamic key between the command's read

@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -21,32 +20,14 @@ import (
 	"github.com/signet-project/signet/internal/keys"
 	"github.com/signet-project/signet/internal/policy"
 	"github.com/signet-project/signet/internal/server"
+	"github.com/signet-project/signet/internal/server/servertest"
 	"github.com/signet-project/signet/internal/store/pgtest"
-	"github.com/signet-project/signet/internal/store/postgres"
-	"github.com/signet-project/signet/internal/store/sqlite"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // stores opens a fresh store of each kind.
-var stores = map[string]func(t *testing.T) server.Store{
-	"sqlite": func(t *testing.T) server.Store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "signet.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"postgres": func(t *testing.T) server.Store {
-		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
+var stores = servertest.OpenStores()
 
 // tokenHSM is a key backend that keeps track of the keys on its token.
 // before, when set, runs once before the first key is destroyed.

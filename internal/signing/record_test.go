@@ -1,8 +1,6 @@
 package signing_test
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,35 +10,16 @@ import (
 	"github.com/signet-project/signet/internal/keypair"
 	"github.com/signet-project/signet/internal/keys"
 	"github.com/signet-project/signet/internal/policy"
-	"github.com/signet-project/signet/internal/server"
+	"github.com/signet-project/signet/internal/server/servertest"
 	"github.com/signet-project/signet/internal/siglog"
 	"github.com/signet-project/signet/internal/signing"
 	"github.com/signet-project/signet/internal/store/pgtest"
-	"github.com/signet-project/signet/internal/store/postgres"
-	"github.com/signet-project/signet/internal/store/sqlite"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // stores opens a fresh store of each kind.
-var stores = map[string]func(t *testing.T) server.Store{
-	"sqlite": func(t *testing.T) server.Store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "signet.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-	"postgres": func(t *testing.T) server.Store {
-		st, err := postgres.Open(context.Background(), pgtest.DSN(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	},
-}
+var stores = servertest.OpenStores()
 
 // TestRefusalRecordsAreClean: a request refused for what it says of itself
 // (a keypair ref, a tool or a file name with a NUL or another control

@@ -267,6 +267,30 @@ func Stores() map[string]Option {
 	}
 }
 
+// OpenStores opens a fresh store of each kind, closed when the test ends,
+// for tests below the server: "sqlite" (a file in the test's directory)
+// and "postgres" (a database of its own from pgtest; the test binary's
+// TestMain must call pgtest.Main).
+func OpenStores() map[string]func(t testing.TB) server.Store {
+	closed := func(t testing.TB, st server.Store, err error) server.Store {
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	return map[string]func(t testing.TB) server.Store{
+		"sqlite": func(t testing.TB) server.Store {
+			st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "signet.db"))
+			return closed(t, st, err)
+		},
+		"postgres": func(t testing.TB) server.Store {
+			st, err := postgres.Open(context.Background(), pgtest.DSN(t))
+			return closed(t, st, err)
+		},
+	}
+}
+
 // EachStore runs fn as a subtest per store.
 func EachStore(t *testing.T, fn func(t *testing.T, store Option)) {
 	for _, name := range []string{"sqlite", "postgres"} {
