@@ -50,8 +50,8 @@ type HSM struct {
 
 	// objects serializes this process's object creation and destruction
 	// (generate, import, destroy): SoftHSM2's file object store fails
-	// them now and then when they overlap (CKR_GENERAL_ERROR; SoftHSMv2
-	// issue 573). They are rare; signing stays concurrent.
+	// them now and then when they overlap (CKR_GENERAL_ERROR or
+	// CKR_TEMPLATE_INCONSISTENT; SoftHSMv2 issue 573). They are rare; signing stays concurrent.
 	objects sync.Mutex
 }
 
@@ -119,14 +119,16 @@ func (k *HSM) Create(ctx context.Context, spec keys.Spec) (keys.Handle, crypto.P
 			break
 		}
 		// SoftHSM2's file object store fails a generation now and then
-		// while other sessions read (CKR_GENERAL_ERROR, SoftHSMv2 issue
-		// 573): what the attempt left is destroyed and it is tried again,
-		// under a new CKA_ID.
-		general := errors.Is(err, pkcs11.Error(pkcs11.CKR_GENERAL_ERROR))
-		if general {
+		// while other sessions read (CKR_GENERAL_ERROR or
+		// CKR_TEMPLATE_INCONSISTENT for a template that works, SoftHSMv2
+		// issue 573): what the attempt left is destroyed and it is tried
+		// again, under a new CKA_ID.
+		flaky := errors.Is(err, pkcs11.Error(pkcs11.CKR_GENERAL_ERROR)) ||
+			errors.Is(err, pkcs11.Error(pkcs11.CKR_TEMPLATE_INCONSISTENT))
+		if flaky {
 			_ = k.Destroy(context.WithoutCancel(ctx), k.handle(id))
 		}
-		if !general || attempt == maxGenerate || ctx.Err() != nil {
+		if !flaky || attempt == maxGenerate || ctx.Err() != nil {
 			return keys.Handle{}, nil, fmt.Errorf("keys/hsm: generating a %s key: %w", spec.Algorithm.Type, err)
 		}
 	}

@@ -213,6 +213,7 @@ type failGenerate struct {
 	p11
 	fail atomic.Int32 // how many more to fail
 	ids  [][]byte     // CKA_IDs of the failed attempts
+	rv   uint         // the failure (default CKR_GENERAL_ERROR)
 }
 
 func (f *failGenerate) GenerateKeyPair(sh pkcs11.SessionHandle, m []*pkcs11.Mechanism, pub, priv []*pkcs11.Attribute) (pkcs11.ObjectHandle, pkcs11.ObjectHandle, error) {
@@ -223,9 +224,29 @@ func (f *failGenerate) GenerateKeyPair(sh pkcs11.SessionHandle, m []*pkcs11.Mech
 				f.ids = append(f.ids, at.Value)
 			}
 		}
+		if f.rv != 0 {
+			return 0, 0, pkcs11.Error(f.rv)
+		}
 		return 0, 0, pkcs11.Error(pkcs11.CKR_GENERAL_ERROR)
 	}
 	return a, b, err
+}
+
+// TestGenerateRetriesTemplateInconsistent: SoftHSM2 also reports
+// CKR_TEMPLATE_INCONSISTENT for a template that works when generations
+// overlap other sessions (issue 573): tried again the same way.
+func TestGenerateRetriesTemplateInconsistent(t *testing.T) {
+	var f *failGenerate
+	k := newHSM(t, nil, func(p p11) p11 { f = &failGenerate{p11: p, rv: pkcs11.CKR_TEMPLATE_INCONSISTENT}; return f })
+	f.fail.Store(1)
+	_, s := create(t, k, p256)
+	mustSign(t, s)
+	if len(f.ids) != 1 {
+		t.Fatalf("%d failed attempts, want 1", len(f.ids))
+	}
+	if _, err := k.public(t.Context(), f.ids[0]); err == nil {
+		t.Errorf("the objects of the failed attempt are still on the token")
+	}
 }
 
 // TestGenerateRetriesGeneralError: a generation that fails with
