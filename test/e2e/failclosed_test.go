@@ -179,9 +179,12 @@ func TestFailClosedPostgresReadOnly(t *testing.T) {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
-		// End signetd's sessions: the settings apply to new ones.
+		// End signetd's sessions: the settings apply to new ones. Only
+		// client sessions of our role: an autovacuum worker on the database
+		// is the server's own (terminating it needs a superuser).
 		if _, err := db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-			WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+			WHERE datname = current_database() AND pid <> pg_backend_pid()
+			AND backend_type = 'client backend' AND usename = current_user`); err != nil {
 			t.Fatal(err)
 		}
 	}
