@@ -53,8 +53,10 @@ create --user" and "signet client-cert issue --user". Making another
 user's tokens or client certificates, setting their password or 2FA, or
 enabling them, lets one act as that user, so it also needs every
 permission that user holds (account-wide and in teams, through groups
-too): a user manager who is no Lead cannot act on a Lead. Listing and
-revoking their tokens and certificates need user.manage only.`,
+too), and to be on the allow-list of each restricted keypair that user
+is on (or to hold keypair.manage there): a user manager who is no Lead
+cannot act on a Lead. Listing and revoking their tokens and
+certificates need user.manage only.`,
 	}
 	cmd.AddCommand(userLsCmd(a), userDescribeCmd(a), userCreateCmd(a), userUpdateCmd(a),
 		userStateCmd(a, "disable"), userStateCmd(a, "enable"), userDeleteCmd(a),

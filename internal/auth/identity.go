@@ -205,6 +205,9 @@ type IdentityStore interface {
 
 	// UserGrants returns every user's resolved grants, by user id.
 	UserGrants(ctx context.Context) (map[string]Grants, error)
+	// RestrictedKeypairs lists the allow-lists of the restricted keypairs
+	// not destroyed.
+	RestrictedKeypairs(ctx context.Context) ([]policy.Keypair, error)
 
 	// Settings returns the settings as stored (0 for a setting never set).
 	Settings(ctx context.Context) (Settings, error)

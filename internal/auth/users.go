@@ -109,7 +109,23 @@ func (s *Service) subjectOf(ctx context.Context, u *User) (*policy.Subject, erro
 		return nil, errs.Internal(err)
 	}
 	g := grants[u.ID]
-	return &policy.Subject{Name: "user " + u.Name, Roles: u.Roles, Teams: g.Teams, Custom: g.Custom}, nil
+	kps, err := s.allowedKeypairs(ctx, func(kp policy.Keypair) bool {
+		return slices.Contains(kp.AllowedUsers, u.ID) ||
+			slices.ContainsFunc(u.Groups, func(g string) bool { return slices.Contains(kp.AllowedGroups, g) })
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &policy.Subject{Name: "user " + u.Name, Roles: u.Roles, Teams: g.Teams, Custom: g.Custom, Keypairs: kps}, nil
+}
+
+// allowedKeypairs lists the restricted keypairs whose allow-list on picks.
+func (s *Service) allowedKeypairs(ctx context.Context, on func(policy.Keypair) bool) ([]policy.Keypair, error) {
+	all, err := s.Store.RestrictedKeypairs(ctx)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return slices.DeleteFunc(all, func(kp policy.Keypair) bool { return !on(kp) }), nil
 }
 
 // actOn checks that p may act on another user u in a way that lets p act
@@ -152,7 +168,11 @@ func (s *Service) mayJoin(ctx context.Context, p policy.Principal, groups []stri
 				}
 			}
 		}
-		subject := &policy.Subject{Name: "group " + g, Teams: carried, Custom: defs}
+		kps, err := s.allowedKeypairs(ctx, func(kp policy.Keypair) bool { return slices.Contains(kp.AllowedGroups, g) })
+		if err != nil {
+			return err
+		}
+		subject := &policy.Subject{Name: "group " + g, Teams: carried, Custom: defs, Keypairs: kps}
 		if err := s.check(ctx, p, policy.Request{Action: policy.UserManage, Subject: subject}, t); err != nil {
 			return err
 		}

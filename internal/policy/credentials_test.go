@@ -68,6 +68,10 @@ func TestSubjectCover(t *testing.T) {
 	user := func(roles []string, teams map[string][]string) *Subject {
 		return &Subject{Name: "user bob", Roles: roles, Teams: teams, Custom: custom}
 	}
+	onList := func(s *Subject, kp string, alsoAllowed []string) *Subject {
+		s.Keypairs = append(s.Keypairs, Keypair{ID: kp, Access: "restricted", State: "active", AllowedUsers: append([]string{"bob"}, alsoAllowed...)})
+		return s
+	}
 	tests := []struct {
 		name    string
 		p       Principal
@@ -93,6 +97,12 @@ func TestSubjectCover(t *testing.T) {
 		{"a group carrying a lead role", ua, &Subject{Name: "group ops", Teams: map[string][]string{"red": {RoleLead}}}, "permission_denied", "group ops holds permission"},
 		{"a group carrying a custom role", da, &Subject{Name: "group ops", Teams: map[string][]string{"red": {"user-admin"}}, Custom: custom}, "permission_denied", "user.manage (role user-admin in team red)"},
 		{"lead, a group carrying a lead role", lead, &Subject{Name: "group ops", Teams: map[string][]string{"red": {RoleLead}}}, "", ""},
+		// The restricted keypairs a subject signs with: on their lists too,
+		// or able to change them (keypair.manage).
+		{"a developer on an allow-list", da, onList(user([]string{RoleDeveloper}, nil), "prod", nil), "permission_denied", "allow-list of restricted keypair prod"},
+		{"a developer on an allow-list the actor is on", da, onList(user([]string{RoleDeveloper}, nil), "prod", []string{"a"}), "", ""},
+		{"a lead manages the list", lead, onList(user([]string{RoleDeveloper}, nil), "prod", nil), "", ""},
+		{"a group on an allow-list", da, onList(&Subject{Name: "group signers"}, "prod", nil), "permission_denied", "group signers is on the allow-list"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

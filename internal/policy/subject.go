@@ -13,6 +13,10 @@ type Subject struct {
 	Roles  []string            // held account-wide
 	Teams  map[string][]string // team -> roles held inside it, directly or through a group
 	Custom map[string]Role     // the custom roles named in Roles and Teams
+	// Keypairs are the restricted keypairs whose allow-list names s (a
+	// group: the group itself): acting as s signs with them, so the caller
+	// must be on each list too, or may change it (keypair.manage there).
+	Keypairs []Keypair
 }
 
 // role returns the definition of a role s holds; false for a role that no
@@ -54,6 +58,16 @@ func (p Principal) coverSubject(s Subject) Decision {
 			if d := check(name, team); !d.Allow {
 				return d
 			}
+		}
+	}
+	for _, kp := range s.Keypairs {
+		team := ""
+		if p.TeamsOn {
+			team = kp.Team
+		}
+		if !kp.assignedTo(p) && !p.grantsIn(KeypairManage, team) {
+			return deny("permission_denied", s.Name+" is on the allow-list of restricted keypair "+kp.ID+
+				", and you are not (nor may you change it): acting as someone needs every keypair they may sign with")
 		}
 	}
 	return Decision{Allow: true}
